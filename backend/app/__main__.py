@@ -1,0 +1,36 @@
+"""`python -m app serve` starts the API server (migrating first in the embedded default)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app", description="Agent Builder backend")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the API server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    sub.add_parser("migrate", help="upgrade the database to the newest schema")
+    args = parser.parse_args(argv)
+
+    if args.command == "serve":
+        import uvicorn
+
+        uvicorn.run(
+            "app.asgi:app", host=args.host, port=args.port, workers=args.workers, proxy_headers=True
+        )
+        return 0
+    if args.command == "migrate":
+        from app.config import get_settings
+        from app.migrations import upgrade
+
+        upgrade(get_settings().resolved_database_url)
+        return 0
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""create_app(): middleware, routers, exception handlers, lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app import __version__
+from app.agents.router import router as agents_router
+from app.config import Settings, get_settings
+from app.database import create_engine, create_sessionmaker
+from app.exceptions import error_body, install_exception_handlers
+from app.health import router as health_router
+from app.migrations import upgrade_async
+from app.redis import create_redis
+
+logger = logging.getLogger("app")
+
+
+class BodySizeLimit:
+    """Refuse request bodies over MAX_REQUEST_BYTES before they are read (413, JSON error)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = dict(scope["headers"]).get(b"content-length")
+            if length is not None and length.isdigit() and int(length) > self.max_bytes:
+                from starlette.responses import JSONResponse
+
+                body = error_body(
+                    "payload_too_large", f"Request body is over {self.max_bytes} bytes"
+                )
+                await JSONResponse(body, 413)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    logging.basicConfig(level=settings.log_level.upper())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.is_sqlite:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if settings.should_auto_migrate:
+            await upgrade_async(settings.resolved_database_url)
+        engine = create_engine(settings.resolved_database_url)
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.redis = create_redis(settings)
+        try:
+            yield
+        finally:
+            if app.state.redis is not None:
+                await app.state.redis.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Agent Builder API",
+        version=__version__,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    install_exception_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.allowed_origin_list,
+        allow_credentials=True,
+        allow_methods=["*"],
+        allow_headers=["*"],
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+
+    for router in (health_router, agents_router):
+        app.include_router(router)
+    return app
