@@ -103,3 +103,9 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c
+
+
+@pytest.fixture
+def api_token() -> str:
+    """A token scripts send as `Authorization: Bearer` or in the WebSocket `auth` frame."""
+    return "test-token"
