@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     llm_timeout_s: float = 120.0
     llm_max_retries: int = 3
     llm_retry_max_total_s: float = 30.0
+    llm_retry_base_delay_s: float = 0.5
 
     # Tools and egress
     tool_allowed_private_hosts: str = ""
