@@ -1,0 +1,254 @@
+"""Anthropic: the Messages API, streamed, through the official `anthropic` SDK.
+
+Our messages map to Anthropic's as: system messages -> the `system` parameter; an assistant
+message -> text + `tool_use` blocks; tool results -> `tool_result` blocks in a user message
+(consecutive results share one, as the API requires). A tool call's JSON input arrives as
+`input_json_delta` pieces; it is parsed and yielded when its block stops.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import anthropic
+import httpx2
+
+from app.llm.base import (
+    Finish,
+    Model,
+    ModelSettings,
+    StreamEvent,
+    TextDelta,
+    ToolCall,
+    ToolSpec,
+    Usage,
+)
+from app.llm.errors import LLMError
+from app.llm.messages import (
+    AssistantMessage,
+    Message,
+    SystemMessage,
+    ToolResultMessage,
+    UserMessage,
+)
+from app.llm.providers.common import (
+    Vendor,
+    broken_stream,
+    error_for_status,
+    finish_reason,
+    parse_arguments,
+    parse_retry_after,
+    timed_out,
+    unreachable,
+)
+from app.llm.retry import RetryPolicy, stream_with_retries
+
+DEFAULT_BASE_URL = "https://api.anthropic.com"
+# The Messages API requires max_tokens; this is what an agent gets when it sets none.
+DEFAULT_MAX_TOKENS = 4096
+# Anthropic's error types, for errors that arrive inside a 200 stream.
+_ERROR_TYPE_STATUS = {
+    "invalid_request_error": 400,
+    "authentication_error": 401,
+    "permission_error": 403,
+    "not_found_error": 404,
+    "request_too_large": 413,
+    "rate_limit_error": 429,
+    "api_error": 500,
+    "overloaded_error": 529,
+}
+
+
+@functools.lru_cache(maxsize=32)
+def anthropic_client(api_key: str, base_url: str, timeout_s: float) -> anthropic.AsyncAnthropic:
+    """One SDK client (one connection pool) per key and server, reused by every call."""
+    return anthropic.AsyncAnthropic(
+        api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=0
+    )
+
+
+def to_anthropic_messages(
+    messages: Sequence[Message],
+) -> tuple[str | None, list[dict[str, Any]]]:
+    """(system prompt, messages) in the Messages API format."""
+    system: list[str] = []
+    out: list[dict[str, Any]] = []
+
+    def add(role: str, blocks: list[dict[str, Any]]) -> None:
+        if not blocks:
+            return
+        if out and out[-1]["role"] == role:  # the API wants roles to alternate
+            out[-1]["content"].extend(blocks)
+        else:
+            out.append({"role": role, "content": blocks})
+
+    for message in messages:
+        if isinstance(message, SystemMessage):
+            system.append(message.content)
+        elif isinstance(message, UserMessage):
+            add("user", [{"type": "text", "text": message.content}])
+        elif isinstance(message, AssistantMessage):
+            blocks: list[dict[str, Any]] = []
+            if message.content:
+                blocks.append({"type": "text", "text": message.content})
+            for call in message.tool_calls:
+                blocks.append(
+                    {"type": "tool_use", "id": call.id, "name": call.name, "input": call.arguments}
+                )
+            add("assistant", blocks)
+        elif isinstance(message, ToolResultMessage):
+            block: dict[str, Any] = {
+                "type": "tool_result",
+                "tool_use_id": message.tool_call_id,
+                "content": message.content,
+            }
+            if message.is_error:
+                block["is_error"] = True
+            add("user", [block])
+    return ("\n\n".join(system) if system else None), out
+
+
+def to_anthropic_tools(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:
+    return [
+        {"name": t.name, "description": t.description, "input_schema": t.input_schema}
+        for t in tools
+    ]
+
+
+class AnthropicModel(Model):
+    provider = "anthropic"
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        api_key: str,
+        base_url: str = "",
+        timeout_s: float = 120.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.name = name
+        self.base_url = base_url or DEFAULT_BASE_URL
+        self.client = anthropic_client(api_key, self.base_url, timeout_s)
+        self.retry = retry or RetryPolicy()
+        self.vendor = Vendor("anthropic", "Anthropic", "ANTHROPIC_API_KEY", self.base_url, api_key)
+
+    def stream(
+        self,
+        messages: Sequence[Message],
+        tools: Sequence[ToolSpec] = (),
+        settings: ModelSettings | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        return stream_with_retries(
+            lambda: self._stream_once(messages, tools, settings or ModelSettings()), self.retry
+        )
+
+    def _request(
+        self, messages: Sequence[Message], tools: Sequence[ToolSpec], settings: ModelSettings
+    ) -> dict[str, Any]:
+        system, wire_messages = to_anthropic_messages(messages)
+        request: dict[str, Any] = {
+            "model": self.name,
+            "messages": wire_messages,
+            "max_tokens": settings.max_tokens or DEFAULT_MAX_TOKENS,
+        }
+        if system:
+            request["system"] = system
+        if tools:
+            request["tools"] = to_anthropic_tools(tools)
+        if settings.temperature is not None:
+            request["temperature"] = settings.temperature
+        if settings.top_p is not None:
+            request["top_p"] = settings.top_p
+        return request
+
+    async def _stream_once(
+        self, messages: Sequence[Message], tools: Sequence[ToolSpec], settings: ModelSettings
+    ) -> AsyncIterator[StreamEvent]:
+        request = self._request(messages, tools, settings)
+        try:
+            stream = await self.client.messages.create(**request, stream=True)
+            async with stream:
+                async for event in self._translate(stream):
+                    yield event
+        except anthropic.APIStatusError as error:
+            raise self._status_error(error) from None
+        except anthropic.APITimeoutError:
+            raise timed_out(self.vendor) from None
+        except anthropic.APIConnectionError:
+            raise unreachable(self.vendor) from None
+        except httpx2.TimeoutException:
+            raise timed_out(self.vendor) from None
+        except httpx2.TransportError:
+            raise broken_stream(self.vendor, "the connection closed mid-stream") from None
+        except ValueError:
+            raise broken_stream(self.vendor, "an event is not valid JSON") from None
+
+    async def _translate(self, stream: AsyncIterator[Any]) -> AsyncIterator[StreamEvent]:
+        tool_blocks: dict[int, tuple[str, str, list[str]]] = {}
+        input_tokens = output_tokens = 0
+        stop_reason: str | None = None
+        made_tool_calls = complete = False
+        async for event in stream:
+            kind = getattr(event, "type", None)
+            if kind == "message_start":
+                usage = event.message.usage
+                input_tokens = _input_tokens(usage)
+                output_tokens = usage.output_tokens or 0
+            elif kind == "content_block_start":
+                block = event.content_block
+                if block.type == "tool_use":
+                    tool_blocks[event.index] = (block.id, block.name, [])
+                elif block.type == "text" and block.text:
+                    yield TextDelta(text=block.text)
+            elif kind == "content_block_delta":
+                delta = event.delta
+                if delta.type == "text_delta" and delta.text:
+                    yield TextDelta(text=delta.text)
+                elif delta.type == "input_json_delta":
+                    if event.index not in tool_blocks:
+                        raise broken_stream(self.vendor, "tool input for an unknown block")
+                    tool_blocks[event.index][2].append(delta.partial_json)
+            elif kind == "content_block_stop" and event.index in tool_blocks:
+                call_id, name, pieces = tool_blocks.pop(event.index)
+                arguments = parse_arguments(self.vendor, name, "".join(pieces))
+                made_tool_calls = True
+                yield ToolCall(id=call_id, name=name, arguments=arguments)
+            elif kind == "message_delta":
+                stop_reason = event.delta.stop_reason or stop_reason
+                output_tokens = event.usage.output_tokens or output_tokens
+                if event.usage.input_tokens:
+                    input_tokens = _input_tokens(event.usage)
+            elif kind == "message_stop":
+                complete = True
+        if not complete:
+            raise broken_stream(self.vendor, "the stream ended before the message was complete")
+        yield Usage(input_tokens=input_tokens, output_tokens=output_tokens)
+        yield Finish(reason=finish_reason(stop_reason, made_tool_calls=made_tool_calls))
+
+    def _status_error(self, error: anthropic.APIStatusError) -> LLMError:
+        status = error.status_code
+        if status < 400:  # an `error` event inside a 200 stream
+            status = _ERROR_TYPE_STATUS.get(str(_error_type(error.body)), 500)
+        return error_for_status(
+            self.vendor,
+            status,
+            detail=error.api_message,
+            retry_after_s=parse_retry_after(error.response.headers),
+        )
+
+
+def _input_tokens(usage: Any) -> int:
+    """Every input token the call was billed for, cached or not."""
+    return sum(
+        getattr(usage, field, None) or 0
+        for field in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+    )
+
+
+def _error_type(body: object) -> object:
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        return body["error"].get("type")
+    return None

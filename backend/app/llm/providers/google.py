@@ -1,0 +1,274 @@
+"""Google Gemini, streamed, through the official `google-genai` SDK (not the deprecated
+`google-generativeai`).
+
+Mapping: system messages -> `system_instruction`; assistant -> a `model` turn with text and
+`function_call` parts; tool results -> `function_response` parts in a `user` turn (consecutive
+results share one). Gemini sends each function call whole, usually without an id: we give it a
+unique one (`gcall_...`) and, when the result goes back, match it by name and drop our id.
+
+Gemini 3 signs its function calls (`thought_signature`) and wants the signature back with the
+call in the next request. Signatures are remembered per call id in this process; a call whose
+signature is not known here (another worker, a restart, a conversation begun on another vendor)
+is sent with Google's documented placeholder that skips the check.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import uuid
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import httpx2
+from google import genai
+from google.genai import errors as genai_errors
+from google.genai import types
+
+from app.llm.base import (
+    Finish,
+    Model,
+    ModelSettings,
+    StreamEvent,
+    TextDelta,
+    ToolCall,
+    ToolSpec,
+    Usage,
+)
+from app.llm.errors import LLMError
+from app.llm.messages import (
+    AssistantMessage,
+    Message,
+    SystemMessage,
+    ToolResultMessage,
+    UserMessage,
+)
+from app.llm.providers.common import (
+    Vendor,
+    broken_stream,
+    error_for_status,
+    finish_reason,
+    parse_duration,
+    parse_retry_after,
+    timed_out,
+    unreachable,
+)
+from app.llm.retry import RetryPolicy, stream_with_retries
+
+DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/"
+SYNTHETIC_ID_PREFIX = "gcall_"
+# Google's documented stand-in for a thought signature we no longer have.
+SKIP_SIGNATURE = base64.urlsafe_b64decode("skip_thought_signature_validator")
+_SIGNATURES_KEPT = 4096
+
+
+class _Signatures:
+    """Thought signatures by tool call id, newest kept, bounded."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[str, bytes] = OrderedDict()
+
+    def put(self, call_id: str, signature: bytes) -> None:
+        self.items[call_id] = signature
+        self.items.move_to_end(call_id)
+        while len(self.items) > self.size:
+            self.items.popitem(last=False)
+
+    def get(self, call_id: str) -> bytes | None:
+        return self.items.get(call_id)
+
+
+signatures = _Signatures(_SIGNATURES_KEPT)
+
+
+@functools.lru_cache(maxsize=32)
+def google_client(api_key: str, base_url: str, timeout_s: float) -> genai.Client:
+    """One SDK client (one connection pool) per key and server, reused by every call."""
+    options = types.HttpOptions(base_url=base_url, timeout=int(timeout_s * 1000))
+    return genai.Client(api_key=api_key, vertexai=False, http_options=options)
+
+
+def new_call_id() -> str:
+    return f"{SYNTHETIC_ID_PREFIX}{uuid.uuid4().hex[:24]}"
+
+
+def to_google_contents(messages: Sequence[Message]) -> tuple[str | None, list[dict[str, Any]]]:
+    """(system instruction, contents) in the Gemini API format."""
+    system: list[str] = []
+    contents: list[dict[str, Any]] = []
+
+    def add(role: str, parts: list[dict[str, Any]]) -> None:
+        if not parts:
+            return
+        if contents and contents[-1]["role"] == role:
+            contents[-1]["parts"].extend(parts)
+        else:
+            contents.append({"role": role, "parts": parts})
+
+    for message in messages:
+        if isinstance(message, SystemMessage):
+            system.append(message.content)
+        elif isinstance(message, UserMessage):
+            add("user", [{"text": message.content}])
+        elif isinstance(message, AssistantMessage):
+            parts: list[dict[str, Any]] = [{"text": message.content}] if message.content else []
+            for position, call in enumerate(message.tool_calls):
+                function_call: dict[str, Any] = {"name": call.name, "args": call.arguments}
+                if not call.id.startswith(SYNTHETIC_ID_PREFIX):
+                    function_call["id"] = call.id
+                part: dict[str, Any] = {"function_call": function_call}
+                signature = signatures.get(call.id)
+                if signature is None and position == 0:
+                    signature = SKIP_SIGNATURE
+                if signature is not None:
+                    part["thought_signature"] = signature
+                parts.append(part)
+            add("model", parts)
+        elif isinstance(message, ToolResultMessage):
+            function_response: dict[str, Any] = {
+                "name": message.name,
+                "response": {"error" if message.is_error else "result": message.content},
+            }
+            if not message.tool_call_id.startswith(SYNTHETIC_ID_PREFIX):
+                function_response["id"] = message.tool_call_id
+            add("user", [{"function_response": function_response}])
+    return ("\n\n".join(system) if system else None), contents
+
+
+def to_google_tools(tools: Sequence[ToolSpec]) -> list[types.Tool]:
+    if not tools:
+        return []
+    declarations = [
+        types.FunctionDeclaration(
+            name=t.name, description=t.description, parameters_json_schema=t.input_schema
+        )
+        for t in tools
+    ]
+    return [types.Tool(function_declarations=declarations)]
+
+
+class GoogleModel(Model):
+    provider = "google"
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        api_key: str,
+        base_url: str = "",
+        timeout_s: float = 120.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.name = name
+        self.base_url = base_url or DEFAULT_BASE_URL
+        self.client = google_client(api_key, self.base_url, timeout_s)
+        self.retry = retry or RetryPolicy()
+        self.vendor = Vendor("google", "Google Gemini", "GOOGLE_API_KEY", self.base_url, api_key)
+
+    def stream(
+        self,
+        messages: Sequence[Message],
+        tools: Sequence[ToolSpec] = (),
+        settings: ModelSettings | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        return stream_with_retries(
+            lambda: self._stream_once(messages, tools, settings or ModelSettings()), self.retry
+        )
+
+    def _config(
+        self, system: str | None, tools: Sequence[ToolSpec], settings: ModelSettings
+    ) -> types.GenerateContentConfig:
+        return types.GenerateContentConfig(
+            system_instruction=system,
+            tools=list(to_google_tools(tools)) or None,
+            temperature=settings.temperature,
+            top_p=settings.top_p,
+            max_output_tokens=settings.max_tokens,
+            # We run tools ourselves, and our retry policy decides about re-sending requests.
+            automatic_function_calling=types.AutomaticFunctionCallingConfig(disable=True),
+            automatic_continuation=False,
+        )
+
+    async def _stream_once(
+        self, messages: Sequence[Message], tools: Sequence[ToolSpec], settings: ModelSettings
+    ) -> AsyncIterator[StreamEvent]:
+        system, contents = to_google_contents(messages)
+        config = self._config(system, tools, settings)
+        received = False
+        try:
+            stream = await self.client.aio.models.generate_content_stream(
+                model=self.name,
+                contents=contents,
+                config=config,
+            )
+            async for event in self._translate(stream):
+                received = True
+                yield event
+        except genai_errors.APIError as error:
+            raise self._api_error(error) from None
+        except httpx2.TimeoutException:
+            raise timed_out(self.vendor) from None
+        except httpx2.TransportError:
+            if received:
+                raise broken_stream(self.vendor, "the connection closed mid-stream") from None
+            raise unreachable(self.vendor) from None
+        except ValueError:
+            raise broken_stream(self.vendor, "a chunk is not valid JSON") from None
+
+    async def _translate(
+        self, stream: AsyncIterator[types.GenerateContentResponse]
+    ) -> AsyncIterator[StreamEvent]:
+        usage: Usage | None = None
+        raw_finish: str | None = None
+        made_tool_calls = False
+        async for chunk in stream:
+            if chunk.usage_metadata is not None:
+                meta = chunk.usage_metadata
+                usage = Usage(
+                    input_tokens=meta.prompt_token_count or 0,
+                    output_tokens=(meta.candidates_token_count or 0)
+                    + (meta.thoughts_token_count or 0),
+                )
+            candidate = chunk.candidates[0] if chunk.candidates else None
+            if candidate is None:
+                continue
+            for part in (candidate.content.parts if candidate.content else None) or ():
+                if part.text and not part.thought:
+                    yield TextDelta(text=part.text)
+                if part.function_call is not None:
+                    made_tool_calls = True
+                    yield self._tool_call(part)
+            if candidate.finish_reason is not None:
+                raw_finish = str(candidate.finish_reason.value)
+        if raw_finish is None:
+            raise broken_stream(self.vendor, "the stream ended before the model finished")
+        if usage is not None:
+            yield usage
+        yield Finish(reason=finish_reason(raw_finish, made_tool_calls=made_tool_calls))
+
+    def _tool_call(self, part: types.Part) -> ToolCall:
+        call = part.function_call
+        assert call is not None
+        if not call.name:
+            raise broken_stream(self.vendor, "a function call came without a name")
+        call_id = call.id or new_call_id()
+        if part.thought_signature:
+            signatures.put(call_id, part.thought_signature)
+        return ToolCall(id=call_id, name=call.name, arguments=dict(call.args or {}))
+
+    def _api_error(self, error: genai_errors.APIError) -> LLMError:
+        status = error.code if isinstance(error.code, int) else 500
+        headers = getattr(error.response, "headers", None)
+        retry_after = parse_retry_after(headers) or _retry_delay(error.details)
+        return error_for_status(self.vendor, status, error.message, retry_after)
+
+
+def _retry_delay(details: object) -> float | None:
+    """RetryInfo.retryDelay from a Google error body, e.g. "17s"."""
+    error = details.get("error", details) if isinstance(details, dict) else None
+    for item in (error.get("details") if isinstance(error, dict) else None) or ():
+        if isinstance(item, dict) and "retryDelay" in item:
+            return parse_duration(item["retryDelay"])
+    return None
