@@ -14,11 +14,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app import __version__
 from app.agents.router import router as agents_router
 from app.config import Settings, get_settings
+from app.conversations.router import router as conversations_router
 from app.database import create_engine, create_sessionmaker
 from app.exceptions import error_body, install_exception_handlers
 from app.health import router as health_router
 from app.migrations import upgrade_async
+from app.playground.router import router as playground_router
 from app.redis import create_redis
+from app.runs.lifecycle import install_run_hooks, start_runs, stop_runs
+from app.traces.router import router as traces_router
 
 logger = logging.getLogger("app")
 
@@ -62,9 +66,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.redis = create_redis(settings)
+        await start_runs(app, settings)
         try:
             yield
         finally:
+            await stop_runs(app)
             if app.state.redis is not None:
                 await app.state.redis.aclose()
             await engine.dispose()
@@ -76,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     app.state.settings = settings
+    install_run_hooks(app, settings)
     install_exception_handlers(app)
     app.add_middleware(
         CORSMiddleware,
@@ -87,5 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
 
     for router in (health_router, agents_router):
+        app.include_router(router)
+    for router in (conversations_router, traces_router, playground_router):
         app.include_router(router)
     return app

@@ -1,0 +1,126 @@
+"""Which conversations have a run going, and stopping them from anywhere.
+
+One RunRegistry per worker (app.state.run_registry). A run claims its conversation while it
+works, so a second message for the same conversation is refused (`run_in_progress`) instead of
+interleaving two runs. `cancel(conversation_id)` stops the run on this worker and, with Redis
+configured, publishes the cancel so the worker that holds the run stops it too. Without Redis
+everything stays in-process. A Redis outage degrades to in-process behaviour, never to a failed
+run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Callable
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from app.config import Settings
+from app.redis import redis_key
+
+logger = logging.getLogger(__name__)
+
+# A claim outlives any sane run; it only matters if a worker dies holding it.
+CLAIM_TTL_S = 15 * 60
+_RETRY_S = 1.0
+
+
+class RunRegistry:
+    def __init__(self, settings: Settings, redis: Redis | None) -> None:
+        self._settings = settings
+        self._redis = redis
+        self._token = uuid.uuid4().hex
+        self._local: dict[uuid.UUID, Callable[[], None]] = {}
+        self._channel = redis_key(settings, "run-cancel")
+        self._listener: asyncio.Task[None] | None = None
+        self._subscribed = asyncio.Event()
+
+    async def start(self) -> None:
+        """Listen for cancels published by other workers (no-op without Redis)."""
+        if self._redis is None:
+            return
+        self._listener = asyncio.create_task(self._listen(), name="run-cancel-listener")
+        # Wait (boundedly) for the subscription so a cancel sent right after start is heard.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._subscribed.wait(), timeout=5)
+
+    async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+            self._listener = None
+
+    def is_running(self, conversation_id: uuid.UUID) -> bool:
+        return conversation_id in self._local
+
+    async def claim(self, conversation_id: uuid.UUID, cancel: Callable[[], None]) -> bool:
+        """Register a run for the conversation; False if one is already going anywhere."""
+        if conversation_id in self._local:
+            return False
+        self._local[conversation_id] = cancel
+        if self._redis is not None:
+            try:
+                claimed = await self._redis.set(
+                    self._claim_key(conversation_id), self._token, nx=True, ex=CLAIM_TTL_S
+                )
+            except RedisError as exc:
+                logger.warning("run claim without Redis (%s)", type(exc).__name__)
+                return True
+            if not claimed:
+                self._local.pop(conversation_id, None)
+                return False
+        return True
+
+    async def release(self, conversation_id: uuid.UUID) -> None:
+        if self._local.pop(conversation_id, None) is None:
+            return
+        if self._redis is not None:
+            key = self._claim_key(conversation_id)
+            try:
+                if await self._redis.get(key) == self._token.encode():
+                    await self._redis.delete(key)
+            except RedisError as exc:
+                logger.warning("run release without Redis (%s)", type(exc).__name__)
+
+    async def cancel(self, conversation_id: uuid.UUID) -> bool:
+        """Stop the conversation's run wherever it is. True if it ran on this worker."""
+        local = self._cancel_local(conversation_id)
+        if self._redis is not None and not local:
+            try:
+                await self._redis.publish(self._channel, str(conversation_id))
+            except RedisError as exc:
+                logger.warning("cancel not published (%s)", type(exc).__name__)
+        return local
+
+    def _cancel_local(self, conversation_id: uuid.UUID) -> bool:
+        cancel = self._local.get(conversation_id)
+        if cancel is None:
+            return False
+        cancel()
+        return True
+
+    def _claim_key(self, conversation_id: uuid.UUID) -> str:
+        return redis_key(self._settings, "run", str(conversation_id))
+
+    async def _listen(self) -> None:
+        assert self._redis is not None
+        while True:
+            try:
+                async with self._redis.pubsub() as pubsub:
+                    await pubsub.subscribe(self._channel)
+                    self._subscribed.set()
+                    async for message in pubsub.listen():
+                        if message.get("type") != "message":
+                            continue
+                        with contextlib.suppress(ValueError, AttributeError):
+                            self._cancel_local(uuid.UUID(message["data"].decode()))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # keep listening through Redis restarts
+                logger.warning("run-cancel listener restarting (%s)", type(exc).__name__)
+                await asyncio.sleep(_RETRY_S)
