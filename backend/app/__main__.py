@@ -1,4 +1,6 @@
-"""`python -m app serve` starts the API server (migrating first in the embedded default)."""
+"""`python -m app serve` starts the API server (migrating first in the embedded default);
+`migrate` upgrades the schema; `users create` and `api-keys create` are for operators and
+scripts (see app/auth/cli.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     sub.add_parser("migrate", help="upgrade the database to the newest schema")
+    from app.auth.cli import add_commands as add_auth_commands
+
+    add_auth_commands(sub)
     args = parser.parse_args(argv)
 
     if args.command == "serve":
@@ -29,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
 
         upgrade(get_settings().resolved_database_url)
         return 0
+    if args.command in ("users", "api-keys"):
+        from app.auth.cli import run as run_auth_command
+
+        return run_auth_command(args)
     return 1
 
 

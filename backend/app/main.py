@@ -13,6 +13,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import __version__
 from app.agents.router import router as agents_router
+from app.auth.ratelimit import IpRateLimit, create_rate_limiter, ws_frame_guard_for
+from app.auth.router import router as auth_router
+from app.auth.tokens import resolve_jwt_secret
+from app.auth.workspace_router import router as workspace_router
 from app.config import Settings, get_settings
 from app.conversations.router import router as conversations_router
 from app.database import create_engine, create_sessionmaker
@@ -66,11 +70,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.redis = create_redis(settings)
+        app.state.jwt_secret = resolve_jwt_secret(settings)
+        app.state.rate_limiter = create_rate_limiter(settings)
+        app.state.ws_frame_guard = ws_frame_guard_for(app.state.rate_limiter)
         await start_runs(app, settings)
         try:
             yield
         finally:
             await stop_runs(app)
+            await app.state.rate_limiter.aclose()
             if app.state.redis is not None:
                 await app.state.redis.aclose()
             await engine.dispose()
@@ -84,6 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_run_hooks(app, settings)
     install_exception_handlers(app)
+    # Inside CORS, so a 429 still carries the CORS headers the browser needs to read it.
+    app.add_middleware(IpRateLimit)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.allowed_origin_list,
@@ -93,7 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
 
-    for router in (health_router, agents_router):
+    for router in (health_router, auth_router, workspace_router, agents_router):
         app.include_router(router)
     for router in (conversations_router, traces_router, playground_router):
         app.include_router(router)

@@ -1,6 +1,7 @@
 """Every table, imported in one place so `Base.metadata` is complete (Alembic, tests)."""
 
 from app.agents.models import Agent
+from app.auth.models import ApiKey, Membership, RefreshToken, User, Workspace
 from app.conversations.models import Conversation, Message
 from app.credentials.models import EncryptedCredential
 from app.database import Base
@@ -10,12 +11,17 @@ from app.traces.models import ExecutionTrace
 
 __all__ = [
     "Agent",
+    "ApiKey",
     "Base",
     "Conversation",
     "Deployment",
     "EncryptedCredential",
     "ExecutionTrace",
     "Integration",
+    "Membership",
     "Message",
+    "RefreshToken",
     "Tool",
+    "User",
+    "Workspace",
 ]

@@ -3,6 +3,11 @@
 The suite runs on SQLite by default. With TEST_DATABASE_URL (postgresql+asyncpg://...) it runs
 on a fresh, uniquely named PostgreSQL database that is dropped afterwards; with TEST_REDIS_URL it
 uses Redis under a unique key prefix. Several runs can share one server at the same time.
+
+Identities: two workspaces exist for every test. Workspace A (the default workspace id) is
+owned by `OWNER_A`; `client` calls the API as that owner with an API key (`api_token`), and
+`other_client` as the owner of workspace B. `anon_client` sends no credentials. The rows are
+recreated after each test's table cleanup, so a test may change or delete them freely.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import base64
 import os
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -19,7 +25,12 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.auth.models import ApiKey, Membership, Role, User, Workspace
+from app.auth.passwords import hash_password_sync
+from app.auth.principal import DEFAULT_WORKSPACE_ID
+from app.auth.tokens import hash_token
 from app.config import Environment, Settings
 from app.main import create_app
 from app.migrations import upgrade_async
@@ -29,6 +40,78 @@ from tests.dbutil import create_database, drop_database
 BASE_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 RUN_ID = uuid.uuid4().hex[:10]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A workspace, its owner (who can log in with `email`/`password`) and an API key."""
+
+    workspace_id: uuid.UUID
+    workspace_name: str
+    user_id: uuid.UUID
+    email: str
+    password: str
+    name: str
+    api_key_id: uuid.UUID
+    api_key: str
+
+
+OWNER_A = Identity(
+    workspace_id=DEFAULT_WORKSPACE_ID,
+    workspace_name="Workspace A",
+    user_id=uuid.UUID("00000000-0000-0000-0000-00000000a001"),
+    email="owner-a@example.com",
+    password="password-a-" + RUN_ID,
+    name="Owner A",
+    api_key_id=uuid.UUID("00000000-0000-0000-0000-00000000a0a1"),
+    api_key=f"ab_testkeyA_{RUN_ID}{uuid.uuid4().hex}",
+)
+OWNER_B = Identity(
+    workspace_id=uuid.UUID("00000000-0000-0000-0000-00000000b000"),
+    workspace_name="Workspace B",
+    user_id=uuid.UUID("00000000-0000-0000-0000-00000000b001"),
+    email="owner-b@example.com",
+    password="password-b-" + RUN_ID,
+    name="Owner B",
+    api_key_id=uuid.UUID("00000000-0000-0000-0000-00000000b0a1"),
+    api_key=f"ab_testkeyB_{RUN_ID}{uuid.uuid4().hex}",
+)
+_password_hashes: dict[str, str] = {}
+
+
+async def seed_identities(maker: async_sessionmaker[AsyncSession]) -> None:
+    """Insert OWNER_A and OWNER_B (workspace, user, owner membership, API key)."""
+    async with maker() as session:
+        for ident in (OWNER_A, OWNER_B):
+            if ident.password not in _password_hashes:
+                _password_hashes[ident.password] = hash_password_sync(ident.password)
+            session.add(Workspace(id=ident.workspace_id, name=ident.workspace_name))
+            session.add(
+                User(
+                    id=ident.user_id,
+                    email=ident.email,
+                    name=ident.name,
+                    password_hash=_password_hashes[ident.password],
+                )
+            )
+            await session.flush()
+            session.add(
+                Membership(
+                    workspace_id=ident.workspace_id, user_id=ident.user_id, role=Role.owner.value
+                )
+            )
+            session.add(
+                ApiKey(
+                    id=ident.api_key_id,
+                    workspace_id=ident.workspace_id,
+                    created_by=ident.user_id,
+                    name="test key",
+                    prefix=ident.api_key[:11],
+                    key_hash=hash_token(ident.api_key),
+                    role=Role.owner.value,
+                )
+            )
+        await session.commit()
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -61,6 +144,10 @@ def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Set
         "encryption_keys": SecretStr(f"1:{key}"),
         "jwt_secret": SecretStr("test-jwt-secret-" + "x" * 32),
         "test_run_id": RUN_ID,
+        # High enough for any suite; the rate-limit tests set their own.
+        "rate_limit_user": "100000/minute",
+        "rate_limit_ip": "100000/minute",
+        "rate_limit_ws_frames": "100000/minute",
         "openai_api_key": SecretStr(""),
         "anthropic_api_key": SecretStr(""),
         "google_api_key": SecretStr(""),
@@ -78,12 +165,13 @@ def settings(database_url: str, tmp_data_dir: Path) -> Settings:
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = create_app(settings)
     async with LifespanManager(application):
+        await seed_identities(application.state.sessionmaker)
         yield application
 
 
 @pytest.fixture(autouse=True)
 async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
-    """Empty every table after each test that used the app."""
+    """Empty every table after each test that used the app, then recreate the identities."""
     yield
     if "app" not in request.fixturenames:
         return
@@ -92,20 +180,49 @@ async def _clean_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         for table in reversed(Base.metadata.sorted_tables):
             await session.execute(delete(table))
         await session.commit()
+    await seed_identities(application.state.sessionmaker)
     if application.state.redis is not None:
         keys = [k async for k in application.state.redis.scan_iter(f"abtest:{RUN_ID}:*")]
         if keys:
             await application.state.redis.delete(*keys)
 
 
+def make_client(app: FastAPI, token: str | None = None) -> httpx.AsyncClient:
+    """An in-process client; with `token`, every request sends `Authorization: Bearer`."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    transport = httpx.ASGITransport(app=app)
+    return httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers)
+
+
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+    """Authenticated as the owner of workspace A (OWNER_A's API key)."""
+    async with make_client(app, OWNER_A.api_key) as c:
+        yield c
+
+
+@pytest.fixture
+async def other_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Authenticated as the owner of workspace B (OWNER_B's API key)."""
+    async with make_client(app, OWNER_B.api_key) as c:
+        yield c
+
+
+@pytest.fixture
+async def anon_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """No credentials at all."""
+    async with make_client(app) as c:
         yield c
 
 
 @pytest.fixture
 def api_token() -> str:
-    """A token scripts send as `Authorization: Bearer` or in the WebSocket `auth` frame."""
-    return "test-token"
+    """A real API key of workspace A (owner role), for `Authorization: Bearer` or the
+    WebSocket `auth` frame."""
+    return OWNER_A.api_key
+
+
+@pytest.fixture
+def other_api_token() -> str:
+    """A real API key of workspace B (owner role)."""
+    return OWNER_B.api_key

@@ -17,6 +17,11 @@ from tests.dbutil import create_database, drop_database
 
 TABLES = {
     "agents",
+    "users",
+    "workspaces",
+    "memberships",
+    "api_keys",
+    "refresh_tokens",
     "integrations",
     "tools",
     "encrypted_credentials",
