@@ -177,6 +177,9 @@ class FakeServer:
         task = asyncio.current_task()
         assert task is not None
         self._handlers.add(task)
+        # drain() then waits until each piece is on the wire: pieces go out as separate writes,
+        # and nothing is still buffered when a CutOff aborts the connection.
+        writer.transport.set_write_buffer_limits(high=0)
         conn = h11.Connection(h11.SERVER)
         try:
             while True:
@@ -218,8 +221,8 @@ class FakeServer:
         writer.write(conn.send(h11.Response(status_code=200, headers=headers)))
         for piece in _pieces(self.render_stream(step, request), step.byte_chunk):
             if piece is CUT:
-                await writer.drain()
-                writer.transport.abort()
+                # FIN, not RST: the client reads what was sent, then finds the body unfinished.
+                writer.close()
                 return False
             assert isinstance(piece, bytes)
             writer.write(conn.send(h11.Data(data=piece)))

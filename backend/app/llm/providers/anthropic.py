@@ -158,10 +158,12 @@ class AnthropicModel(Model):
             request["system"] = system
         if tools:
             request["tools"] = to_anthropic_tools(tools)
-        if settings.temperature is not None:
-            request["temperature"] = settings.temperature
-        if settings.top_p is not None:
-            request["top_p"] = settings.top_p
+        # The 1.x+ SDKs dropped the sampling keywords; the API still takes them (on models that
+        # allow sampling), so they travel in the body, and only when the agent sets them.
+        sampling = {"temperature": settings.temperature, "top_p": settings.top_p}
+        extra = {key: value for key, value in sampling.items() if value is not None}
+        if extra:
+            request["extra_body"] = extra
         return request
 
     async def _stream_once(

@@ -22,6 +22,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import httpx2
+import pydantic
 from google import genai
 from google.genai import errors as genai_errors
 from google.genai import types
@@ -36,7 +37,7 @@ from app.llm.base import (
     ToolSpec,
     Usage,
 )
-from app.llm.errors import LLMError
+from app.llm.errors import LLMError, ProviderBadRequest
 from app.llm.messages import (
     AssistantMessage,
     Message,
@@ -195,6 +196,8 @@ class GoogleModel(Model):
         self, messages: Sequence[Message], tools: Sequence[ToolSpec], settings: ModelSettings
     ) -> AsyncIterator[StreamEvent]:
         system, contents = to_google_contents(messages)
+        if not contents:
+            raise ProviderBadRequest(self.vendor.name, "Gemini needs at least one user message")
         config = self._config(system, tools, settings)
         received = False
         try:
@@ -214,8 +217,10 @@ class GoogleModel(Model):
             if received:
                 raise broken_stream(self.vendor, "the connection closed mid-stream") from None
             raise unreachable(self.vendor) from None
-        except ValueError:
+        except (genai_errors.UnknownApiResponseError, pydantic.ValidationError):
             raise broken_stream(self.vendor, "a chunk is not valid JSON") from None
+        except ValueError as error:  # the SDK refused to build the request
+            raise ProviderBadRequest(self.vendor.name, f"Gemini request refused: {error}") from None
 
     async def _translate(
         self, stream: AsyncIterator[types.GenerateContentResponse]
