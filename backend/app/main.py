@@ -22,6 +22,7 @@ from app.conversations.router import router as conversations_router
 from app.database import create_engine, create_sessionmaker
 from app.exceptions import error_body, install_exception_handlers
 from app.health import router as health_router
+from app.llm.router import router as llm_router
 from app.migrations import upgrade_async
 from app.playground.router import router as playground_router
 from app.redis import create_redis
@@ -103,7 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
 
-    for router in (health_router, auth_router, workspace_router, agents_router):
+    for router in (health_router, auth_router, workspace_router, agents_router, llm_router):
         app.include_router(router)
     for router in (conversations_router, traces_router, playground_router):
         app.include_router(router)

@@ -55,6 +55,7 @@ async def stream_with_retries(
 ) -> AsyncIterator[StreamEvent]:
     """Yield the events of `open_stream()`, reopening it on a retryable error before output."""
     started = time.monotonic()
+    waited = 0.0  # counted too, so an injected sleep that returns at once keeps the budget
     attempt = 0
     while True:
         stream = open_stream()
@@ -68,9 +69,11 @@ async def stream_with_retries(
             if produced or not error.retryable or attempt >= policy.max_retries:
                 raise
             delay = policy.delay_for(attempt, error)
-            if time.monotonic() - started + delay > policy.max_total_s:
+            spent = max(time.monotonic() - started, waited)
+            if spent + delay > policy.max_total_s:
                 raise
             attempt += 1
+            waited += delay
             logger.info(
                 "%s: %s, retry %d/%d in %.2fs",
                 error.provider,

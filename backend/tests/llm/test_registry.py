@@ -1,0 +1,148 @@
+"""get_model and list_providers: keys, base URLs, client reuse and the providers listing."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import SecretStr
+
+from app.config import Settings
+from app.llm.errors import ProviderAuthError, ProviderBadRequest
+from app.llm.providers.google import GoogleModel
+from app.llm.providers.openai import OpenAIModel
+from app.llm.registry import get_model, list_providers
+from tests.fakes.server import Reply, Text
+from tests.llm.conftest import HELLO, collect, fake_server
+
+
+def make_settings(**values: object) -> Settings:
+    base: dict[str, object] = {
+        "openai_api_key": SecretStr(""),
+        "anthropic_api_key": SecretStr(""),
+        "google_api_key": SecretStr(""),
+        "openai_base_url": "",
+        "anthropic_base_url": "",
+        "google_gemini_base_url": "",
+        "llm_retry_base_delay_s": 0.0,
+    }
+    base.update(values)
+    return Settings(_env_file=None, **base)  # type: ignore[arg-type]
+
+
+def url_for(vendor: str, base_url: str) -> str:
+    return f"{base_url}/v1" if vendor == "openai" else base_url
+
+
+ENV = {
+    "openai": ("openai_api_key", "openai_base_url", "OPENAI_API_KEY"),
+    "anthropic": ("anthropic_api_key", "anthropic_base_url", "ANTHROPIC_API_KEY"),
+    "google": ("google_api_key", "google_gemini_base_url", "GOOGLE_API_KEY"),
+}
+
+
+def test_a_provider_without_a_key_names_the_env_var_and_the_workspace_setting(
+    vendor: str,
+) -> None:
+    with pytest.raises(ProviderAuthError) as caught:
+        get_model(vendor, "some-model", settings=make_settings())
+    assert ENV[vendor][2] in caught.value.message
+    assert "Provider keys" in caught.value.message
+    assert caught.value.provider == vendor
+
+
+async def test_the_environment_key_and_base_url_are_used(vendor: str) -> None:
+    key_field, url_field, _ = ENV[vendor]
+    async with fake_server(vendor, [Reply([Text("from env")])]) as fake:
+        settings = make_settings(
+            **{key_field: SecretStr("env-key-1234"), url_field: url_for(vendor, fake.base_url)}
+        )
+        events = await collect(get_model(vendor, "m", settings=settings))
+    assert events[0].model_dump() == {"type": "text_delta", "text": "from env"}
+    assert "env-key-1234" in " ".join(fake.requests[0].headers.values())
+
+
+async def test_a_key_and_base_url_given_per_call_win_over_the_settings(vendor: str) -> None:
+    key_field, url_field, _ = ENV[vendor]
+    # The settings point at a port nobody listens on, with another key.
+    settings = make_settings(**{key_field: SecretStr("env-key"), url_field: "http://127.0.0.1:9"})
+    async with fake_server(vendor, [Reply([Text("from workspace")])]) as fake:
+        model = get_model(
+            vendor,
+            "m",
+            settings=settings,
+            api_key="workspace-key-5678",
+            base_url=url_for(vendor, fake.base_url),
+        )
+        await collect(model)
+    headers = " ".join(fake.requests[0].headers.values())
+    assert "workspace-key-5678" in headers and "env-key" not in headers
+
+
+async def test_openai_compatible_needs_a_base_url_and_no_key() -> None:
+    settings = make_settings(openai_api_key=SecretStr("sk-real-openai-key"))
+    with pytest.raises(ProviderBadRequest) as caught:
+        get_model("openai_compatible", "llama3.1", settings=settings)
+    assert "base_url" in caught.value.message
+    async with fake_server("openai", [Reply([Text("local")])]) as fake:
+        model = get_model(
+            "openai_compatible", "llama3.1", settings=settings, base_url=f"{fake.base_url}/v1"
+        )
+        events = await collect(model, HELLO)
+    assert model.provider == "openai_compatible"
+    assert events[0].model_dump()["text"] == "local"
+    # The server-wide OpenAI key is never sent to a user-chosen server.
+    assert "sk-real-openai-key" not in " ".join(fake.requests[0].headers.values())
+
+
+@pytest.mark.parametrize(
+    ("provider", "model", "base_url", "expected"),
+    [
+        ("mistral", "m", None, "Unknown provider 'mistral'"),
+        ("openai", "  ", None, "Choose a OpenAI model"),
+        ("openai", "gpt-4o", "ftp://example.invalid", "must be an http(s) URL"),
+        ("openai_compatible", "m", "localhost:11434", "must be an http(s) URL"),
+    ],
+)
+def test_bad_choices_are_bad_requests_saying_what_to_fix(
+    provider: str, model: str, base_url: str | None, expected: str
+) -> None:
+    settings = make_settings(openai_api_key=SecretStr("k"))
+    with pytest.raises(ProviderBadRequest) as caught:
+        get_model(provider, model, settings=settings, base_url=base_url)
+    assert expected in caught.value.message
+
+
+def test_sdk_clients_are_reused_per_key_and_server_with_sdk_retries_off() -> None:
+    settings = make_settings(openai_api_key=SecretStr("key-a"), google_api_key=SecretStr("key-g"))
+    first = get_model("openai", "gpt-4o", settings=settings)
+    second = get_model("openai", "gpt-4o-mini", settings=settings)
+    other_key = get_model("openai", "gpt-4o", settings=settings, api_key="key-b")
+    assert isinstance(first, OpenAIModel) and isinstance(second, OpenAIModel)
+    assert isinstance(other_key, OpenAIModel)
+    assert first.client is second.client
+    assert other_key.client is not first.client
+    assert first.client.max_retries == 0
+    gemini = get_model("google", "gemini-2.5-flash", settings=settings)
+    assert isinstance(gemini, GoogleModel)
+    assert gemini.client is get_model("google", "gemini-2.5-pro", settings=settings).client
+    for name in ("anthropic",):
+        model = get_model(name, "claude-haiku-4-5", settings=settings, api_key="key-c")
+        assert model.client.max_retries == 0
+
+
+def test_list_providers_reports_how_each_is_configured() -> None:
+    settings = make_settings(anthropic_api_key=SecretStr("sk-ant-secret-value"))
+    infos = {p.name: p for p in list_providers(settings, frozenset({"google"}))}
+    assert set(infos) == {"anthropic", "openai", "openai_compatible", "google"}
+    assert (infos["anthropic"].configured, infos["anthropic"].configured_via) == (
+        True,
+        "environment",
+    )
+    assert (infos["google"].configured, infos["google"].configured_via) == (True, "workspace")
+    assert (infos["openai"].configured, infos["openai"].configured_via) == (False, None)
+    assert "OPENAI_API_KEY" in infos["openai"].how_to_configure
+    assert infos["openai_compatible"].configured is True
+    assert "base_url" in infos["openai_compatible"].how_to_configure
+    sonnet = next(m for m in infos["anthropic"].models if m.id == "claude-sonnet-4-5")
+    assert (sonnet.input_usd_per_mtok, sonnet.output_usd_per_mtok) == (3.0, 15.0)
+    assert infos["openai_compatible"].models == []
+    assert "sk-ant-secret-value" not in str([p.model_dump() for p in infos.values()])
