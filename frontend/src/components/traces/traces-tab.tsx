@@ -1,0 +1,15 @@
+"use client";
+
+// Owned by the second frontend helper (tools, playground, traces); this is the starting point.
+import { useTranslations } from "next-intl";
+import { EmptyState } from "@/components/ui/empty-state";
+
+export function TracesTab({ agentId }: { agentId: string }) {
+  const t = useTranslations("traces");
+  return (
+    <section className="flex flex-col gap-4" data-agent-id={agentId}>
+      <h2 className="text-lg font-semibold">{t("title")}</h2>
+      <EmptyState title={t("empty")} />
+    </section>
+  );
+}
