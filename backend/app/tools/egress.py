@@ -1,0 +1,469 @@
+"""The one module that opens HTTP connections to user-given URLs.
+
+Every request goes through `EgressGuard.request`, which
+
+1. accepts only http and https URLs;
+2. resolves the host (every A and AAAA answer) and refuses the request if any answer is not a
+   public address: loopback, private, link-local (cloud metadata 169.254.169.254), unspecified
+   (0.0.0.0), multicast, reserved, IPv4-mapped/6to4/NAT64 IPv6 wrapping such an address; IP
+   literals in any spelling (`2130706433`, `0x7f.1`, `0177.0.0.1`, `[::ffff:127.0.0.1]`) are
+   parsed and checked the same way. Hosts (or `host:port`) on TOOL_ALLOWED_PRIVATE_HOSTS are
+   exempt;
+3. pins the connection to the checked address: the transport's network backend connects only
+   to addresses this module checked for that host, so a second DNS answer (rebinding) is never
+   used, and TLS still verifies the real host name;
+4. follows redirects by hand (at most TOOL_MAX_REDIRECTS), re-checking every hop and dropping
+   credentials when the origin changes;
+5. bounds the whole exchange by a timeout and reads at most TOOL_MAX_RESPONSE_BYTES.
+
+Errors::
+
+    EgressError (AppError)        502 egress_error
+    ├── EgressBlocked             400 egress_blocked        the URL or address is not allowed
+    ├── EgressTimeout             504 egress_timeout
+    ├── EgressTooManyRedirects    502 egress_too_many_redirects
+    └── EgressConnectError        502 egress_connect_failed
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import ipaddress
+import re
+import socket
+import ssl
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpcore
+import httpx
+
+from app.config import Settings
+from app.exceptions import AppError
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+ALLOW_SETTING = "TOOL_ALLOWED_PRIVATE_HOSTS"
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+# Headers kept when a redirect leaves the original origin; everything else may carry a secret.
+CROSS_ORIGIN_SAFE_HEADERS = {"accept", "accept-encoding", "accept-language", "user-agent"}
+USER_AGENT = "AgentBuilder-Tools/1.0"
+
+
+class EgressError(AppError):
+    code = "egress_error"
+    status = 502
+
+
+class EgressBlocked(EgressError):
+    code = "egress_blocked"
+    status = 400
+
+
+class EgressTimeout(EgressError):
+    code = "egress_timeout"
+    status = 504
+
+
+class EgressTooManyRedirects(EgressError):
+    code = "egress_too_many_redirects"
+
+
+class EgressConnectError(EgressError):
+    code = "egress_connect_failed"
+
+
+# --- addresses ------------------------------------------------------------------------------
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+_LEGACY_IPV4 = re.compile(r"^[0-9a-fA-FxX.]+$")
+
+
+def parse_ip_literal(host: str) -> Address | None:
+    """The address a host string denotes by itself, in any spelling a resolver would accept
+    (`127.0.0.1`, `[::1]`, `2130706433`, `0x7f.1`, `0177.0.0.1`), or None for a name."""
+    bare = host.strip("[]").rstrip(".")
+    try:
+        return ipaddress.ip_address(bare.split("%", 1)[0])
+    except ValueError:
+        pass
+    if _LEGACY_IPV4.match(bare) and any(ch.isdigit() for ch in bare):
+        try:
+            # inet_aton is a local parse (no lookup) with the same rules getaddrinfo applies.
+            return ipaddress.IPv4Address(socket.inet_aton(bare))
+        except OSError:
+            return None
+    return None
+
+
+def refusal_reason(address: Address) -> str | None:
+    """Why `address` may not be reached without the allowlist, or None if it is public."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return "IPv4-mapped IPv6 address"
+        embedded = address.sixtofour or (address.teredo[1] if address.teredo else None)
+        if embedded is None and address in _NAT64:
+            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        if embedded is not None and refusal_reason(embedded) is not None:
+            return "IPv6 address embedding a non-public IPv4 address"
+    if address in _METADATA:
+        return "cloud metadata address"
+    if address.is_unspecified:
+        return "unspecified address"
+    if address.is_loopback:
+        return "loopback address"
+    if address.is_link_local:
+        return "link-local address"
+    if address.is_multicast:
+        return "multicast address"
+    if address.is_private:
+        return "private address"
+    if address.is_reserved or not address.is_global:
+        return "non-public address"
+    return None
+
+
+@dataclass(frozen=True)
+class AllowEntry:
+    host: str
+    port: int | None
+
+
+def parse_allowlist(entries: Iterable[str]) -> list[AllowEntry]:
+    """`host`, `host:port`, `[v6]:port`, bare IPv6; IPs are normalised."""
+    parsed: list[AllowEntry] = []
+    for raw in entries:
+        entry = raw.strip().lower()
+        if not entry:
+            continue
+        host, port = entry, None
+        if entry.startswith("["):
+            inside, _, rest = entry[1:].partition("]")
+            host = inside
+            if rest.startswith(":") and rest[1:].isdigit():
+                port = int(rest[1:])
+        elif entry.count(":") == 1:
+            name, _, port_text = entry.partition(":")
+            if port_text.isdigit():
+                host, port = name, int(port_text)
+        literal = parse_ip_literal(host)
+        parsed.append(AllowEntry(str(literal) if literal else host.rstrip("."), port))
+    return parsed
+
+
+# --- resolution and pinning -----------------------------------------------------------------
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+# (host as the URL spells it, port) -> the address checked for it, for the current request.
+_pins: contextvars.ContextVar[Mapping[tuple[str, int], str] | None] = contextvars.ContextVar(
+    "egress_pins", default=None
+)
+
+
+def _pin_host(host: str) -> str:
+    return host.lower().rstrip(".")
+
+
+class PinnedNetworkBackend(httpcore.AsyncNetworkBackend):
+    """Connects only to the address EgressGuard checked for the host; anything else fails."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
+        self._inner = inner or httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        address = (_pins.get() or {}).get((_pin_host(host), port))
+        if address is None:
+            raise httpcore.ConnectError(f"no checked address for {host}:{port}")
+        return await self._inner.connect_tcp(
+            address,
+            port,
+            timeout=timeout,
+            local_address=local_address,
+            socket_options=socket_options,
+        )
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise httpcore.ConnectError("unix sockets are not allowed")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    # Loading the CA bundle is slow; one context serves every guard.
+    return httpx.create_ssl_context(trust_env=False)
+
+
+class PinnedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport with the pinned network backend (httpx exposes no parameter for it,
+    so the connection pool is replaced with one built the same way)."""
+
+    def __init__(self, backend: httpcore.AsyncNetworkBackend, limits: httpx.Limits) -> None:
+        super().__init__(verify=_ssl_context(), trust_env=False, limits=limits)
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=_ssl_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=backend,
+        )
+
+
+# --- the guard ------------------------------------------------------------------------------
+
+
+@dataclass
+class EgressResponse:
+    status_code: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    truncated: bool
+    url: str
+    latency_ms: float
+    redirects: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        return next((v for k, v in self.headers if k.lower() == lowered), None)
+
+
+class EgressGuard:
+    """The shared, guarded HTTP client for tool calls, OAuth token requests and spec URLs."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        resolver: Resolver | None = None,
+        network_backend: httpcore.AsyncNetworkBackend | None = None,
+    ) -> None:
+        self.settings = settings
+        self.allowlist = parse_allowlist(settings.tool_allowed_private_host_list)
+        self.resolver = resolver or system_resolver
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+        self._client = httpx.AsyncClient(
+            transport=PinnedTransport(PinnedNetworkBackend(network_backend), limits),
+            follow_redirects=False,
+            trust_env=False,
+            headers={"User-Agent": USER_AGENT},
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def _allowed(self, host: str, address: Address, port: int) -> bool:
+        names = {host, str(address)}
+        return any(e.host in names and e.port in (None, port) for e in self.allowlist)
+
+    async def check_url(self, url: str | httpx.URL) -> tuple[httpx.URL, str]:
+        """Validate `url` and resolve it to one checked address; raise EgressBlocked."""
+        try:
+            parsed = httpx.URL(url)
+        except (httpx.InvalidURL, TypeError, ValueError):
+            raise EgressBlocked(
+                "Blocked an invalid URL", details={"reason": "invalid_url"}
+            ) from None
+        if parsed.scheme not in ("http", "https"):
+            raise EgressBlocked(
+                f"Blocked a {parsed.scheme or 'scheme-less'} URL: only http and https URLs are "
+                "allowed (no setting changes this)",
+                details={"reason": "scheme", "scheme": parsed.scheme},
+            )
+        host = parsed.host.lower().rstrip(".")
+        if not host:
+            raise EgressBlocked("Blocked a URL without a host", details={"reason": "invalid_url"})
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        literal = parse_ip_literal(host)
+        if literal is not None:
+            candidates = [str(literal)]
+        else:
+            try:
+                candidates = await self.resolver(host, port)
+            except (OSError, UnicodeError):
+                raise EgressConnectError(
+                    f"Could not resolve host '{host}'", details={"host": host}
+                ) from None
+            if not candidates:
+                raise EgressConnectError(f"Host '{host}' has no addresses", details={"host": host})
+        checked: list[str] = []
+        for candidate in candidates:
+            address = ipaddress.ip_address(candidate.split("%", 1)[0])
+            reason = refusal_reason(address)
+            if reason is not None and not self._allowed(host, address, port):
+                allow = host if parsed.port is None else f"{host}:{port}"
+                raise EgressBlocked(
+                    f"Blocked {host} ({address}): {reason}. To allow it, add '{allow}' to "
+                    f"{ALLOW_SETTING}.",
+                    details={
+                        "host": host,
+                        "address": str(address),
+                        "reason": reason,
+                        "setting": ALLOW_SETTING,
+                    },
+                )
+            checked.append(str(address))
+        return parsed, checked[0]
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        timeout_s: float | None = None,
+        max_bytes: int | None = None,
+    ) -> EgressResponse:
+        """Send one request (and its redirects) through the guard."""
+        timeout = timeout_s or self.settings.tool_default_timeout_s
+        limit = max_bytes or self.settings.tool_max_response_bytes
+        started = time.perf_counter()
+        try:
+            request = self._client.build_request(
+                method,
+                url,
+                params=params,
+                headers=headers,
+                json=json,
+                data=data,
+                content=content,
+                timeout=timeout,
+            )
+        except httpx.InvalidURL:
+            raise EgressBlocked(
+                "Blocked an invalid URL", details={"reason": "invalid_url"}
+            ) from None
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._exchange(request, limit, started, timeout)
+        except TimeoutError:
+            raise EgressTimeout(
+                f"{request.url.host} did not answer within {timeout:g} s",
+                details={"timeout_s": timeout},
+            ) from None
+
+    async def _exchange(
+        self, request: httpx.Request, limit: int, started: float, timeout_s: float
+    ) -> EgressResponse:
+        hops: list[str] = []
+        while True:
+            url, address = await self.check_url(request.url)
+            port = url.port or (443 if url.scheme == "https" else 80)
+            token = _pins.set({(_pin_host(url.host), port): address})
+            try:
+                response = await self._client.send(request, stream=True)
+            except httpx.TimeoutException:
+                raise EgressTimeout(f"{url.host} timed out") from None
+            except httpx.HTTPError as exc:
+                raise EgressConnectError(
+                    f"Could not reach {url.host}: {type(exc).__name__}", details={"host": url.host}
+                ) from None
+            finally:
+                _pins.reset(token)
+            try:
+                location = response.headers.get("location")
+                if response.status_code in REDIRECT_STATUSES and location:
+                    if len(hops) >= self.settings.tool_max_redirects:
+                        raise EgressTooManyRedirects(
+                            f"More than {self.settings.tool_max_redirects} redirects "
+                            f"(TOOL_MAX_REDIRECTS) starting at {hops[0] if hops else url}",
+                        )
+                    hops.append(str(url.copy_with(query=None)))
+                    request = self._redirect(request, response, location, timeout_s)
+                    continue
+                body, truncated = await self._read(response, limit)
+            except httpx.TimeoutException:
+                raise EgressTimeout(f"{url.host} timed out") from None
+            except httpx.HTTPError as exc:
+                raise EgressConnectError(
+                    f"Reading from {url.host} failed: {type(exc).__name__}",
+                    details={"host": url.host},
+                ) from None
+            finally:
+                await response.aclose()
+            return EgressResponse(
+                status_code=response.status_code,
+                headers=list(response.headers.multi_items()),
+                body=body,
+                truncated=truncated,
+                url=str(url),
+                latency_ms=round((time.perf_counter() - started) * 1000, 2),
+                redirects=hops,
+            )
+
+    @staticmethod
+    async def _read(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            chunks.append(chunk)
+            if size > limit:
+                return b"".join(chunks)[:limit], True
+        return b"".join(chunks), False
+
+    def _redirect(
+        self, request: httpx.Request, response: httpx.Response, location: str, timeout_s: float
+    ) -> httpx.Request:
+        try:
+            target = request.url.join(location)
+        except httpx.InvalidURL:
+            raise EgressBlocked(
+                "Blocked a redirect to an invalid URL", details={"reason": "invalid_url"}
+            ) from None
+        method = request.method
+        keep_body = response.status_code in (307, 308)
+        if response.status_code == 303 or (
+            response.status_code in (301, 302) and method not in ("GET", "HEAD")
+        ):
+            method = "GET" if method != "HEAD" else "HEAD"
+        same_origin = (target.scheme, target.host, target.port) == (
+            request.url.scheme,
+            request.url.host,
+            request.url.port,
+        )
+        headers = {
+            k: v
+            for k, v in request.headers.items()
+            if k.lower() != "host"
+            and (same_origin or k.lower() in CROSS_ORIGIN_SAFE_HEADERS)
+            and (keep_body or k.lower() not in ("content-type", "content-length"))
+        }
+        return self._client.build_request(
+            method,
+            target,
+            headers=headers,
+            content=request.content if keep_body else None,
+            timeout=timeout_s,
+        )
