@@ -110,7 +110,7 @@ def get_model(
     name = _provider_name(provider)
     model = model.strip()
     if not model:
-        raise ProviderBadRequest(name.value, f"Choose a {LABELS[name]} model for this agent")
+        raise ProviderBadRequest(name.value, f"Choose a model for this agent ({LABELS[name]})")
     retry = RetryPolicy.from_settings(settings)
     timeout_s = settings.llm_timeout_s
     url = (base_url or "").strip()

@@ -21,6 +21,7 @@ from tests.fakes.server import (
     Malformed,
     Recorded,
     Reply,
+    StreamError,
     Text,
     Turn,
     default_finish,
@@ -46,7 +47,7 @@ def _event(name: str, data: dict[str, Any]) -> bytes:
 class FakeAnthropic(FakeServer):
     def render_stream(self, reply: Reply, request: Recorded) -> list[bytes | object]:
         model = request.json().get("model", self.default_model)
-        prompt, completion = reply.usage
+        prompt, completion = reply.usage or (0, 0)
         message = {
             "id": "msg_fake",
             "type": "message",
@@ -117,6 +118,9 @@ class FakeAnthropic(FakeServer):
                 )
             elif isinstance(item, CutOff):
                 out.append(CUT)
+            elif isinstance(item, StreamError):
+                error = self.render_error(HttpError(item.status, message=item.message))
+                out.append(_event("error", error))
         stop_block()
         stop_reason = reply.finish or ("tool_use" if default_finish(reply.items) else "end_turn")
         out.append(

@@ -24,6 +24,7 @@ from tests.fakes.server import (
     Malformed,
     Recorded,
     Reply,
+    StreamError,
     Text,
     Turn,
     serve_main,
@@ -83,8 +84,11 @@ class FakeGoogle(FakeServer):
                 out.append(b'data: {"candidates": [{"content": {"parts": [\r\n\r\n')
             elif isinstance(item, CutOff):
                 out.append(CUT)
+            elif isinstance(item, StreamError):
+                error = self.render_error(HttpError(item.status, message=item.message))
+                out.append(f"data: {json.dumps(error)}\r\n\r\n".encode())
         flush_calls()
-        prompt, completion = reply.usage
+        prompt, completion = reply.usage or (0, 0)
         usage = {
             "promptTokenCount": prompt,
             "candidatesTokenCount": completion,

@@ -21,6 +21,7 @@ from tests.fakes.server import (
     Malformed,
     Recorded,
     Reply,
+    StreamError,
     Text,
     Turn,
     default_finish,
@@ -71,8 +72,14 @@ class FakeOpenAI(FakeServer):
                 out.append(b'data: {"id": "chatcmpl-fake", "choices": [{"delta": {"content": \n\n')
             elif isinstance(item, CutOff):
                 out.append(CUT)
+            elif isinstance(item, StreamError):
+                error = self.render_error(HttpError(item.status, message=item.message))
+                out.append(f"data: {json.dumps(error)}\n\n".encode())
         finish = reply.finish or ("tool_calls" if default_finish(reply.items) else "stop")
         out.append(chunk(finish=finish))
+        out.append(b"data: [DONE]\n\n")
+        if reply.usage is None:  # many OpenAI-compatible servers ignore include_usage
+            return out
         prompt, completion = reply.usage
         usage = {
             "id": "chatcmpl-fake",
@@ -86,8 +93,7 @@ class FakeOpenAI(FakeServer):
                 "total_tokens": prompt + completion,
             },
         }
-        out.append(f"data: {json.dumps(usage)}\n\n".encode())
-        out.append(b"data: [DONE]\n\n")
+        out.insert(-1, f"data: {json.dumps(usage)}\n\n".encode())
         return out
 
     def render_error(self, error: HttpError) -> dict[str, Any]:

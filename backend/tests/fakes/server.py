@@ -55,13 +55,21 @@ class Malformed:
     """Send a chunk that is not valid JSON here."""
 
 
-Item = Text | Call | CutOff | Malformed
+@dataclass
+class StreamError:
+    """The vendor's in-stream error event here (HTTP status already 200), e.g. overloaded."""
+
+    status: int = 529
+    message: str | None = None
+
+
+Item = Text | Call | CutOff | Malformed | StreamError
 
 
 @dataclass
 class Reply:
     items: list[Item]
-    usage: tuple[int, int] = (12, 7)
+    usage: tuple[int, int] | None = (12, 7)  # None: not reported (where the vendor may omit it)
     finish: str | None = None  # the vendor's own finish reason; derived from items when None
     byte_chunk: int | None = None  # write the body in pieces of this many bytes
     delay_s: float = 0.0  # pause between pieces

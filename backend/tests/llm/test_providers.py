@@ -13,7 +13,7 @@ from app.llm.errors import (
     ProviderUnavailable,
 )
 from app.llm.retry import RetryPolicy
-from tests.fakes.server import Call, CutOff, HttpError, Malformed, Reply, Text
+from tests.fakes.server import Call, CutOff, HttpError, Malformed, Reply, StreamError, Text
 from tests.llm.conftest import API_KEY, HELLO, WEATHER, Sleeps, collect, fake_server, model_for
 
 KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "google": "GOOGLE_API_KEY"}
@@ -194,3 +194,29 @@ async def test_connection_refused_is_unavailable_naming_the_server(vendor: str) 
     with pytest.raises(ProviderUnavailable) as caught:
         await collect(model)
     assert f"127.0.0.1:{fake.port}" in caught.value.message
+
+
+async def test_an_in_stream_error_before_any_output_is_retried(vendor: str) -> None:
+    script = [Reply([StreamError(529)]), Reply([Text("recovered")])]
+    async with fake_server(vendor, script) as fake:
+        events = await collect(model_for(vendor, fake))
+    assert events[0] == TextDelta(text="recovered")
+    assert len(fake.requests) == 2
+
+
+async def test_an_in_stream_error_after_output_is_surfaced_not_retried(vendor: str) -> None:
+    script = [Reply([Text("Hi"), StreamError(529, "Overloaded")]), Reply([Text("again")])]
+    async with fake_server(vendor, script) as fake:
+        seen = []
+        with pytest.raises(ProviderUnavailable) as caught:
+            async for event in model_for(vendor, fake).stream(HELLO):
+                seen.append(event)
+    assert seen == [TextDelta(text="Hi")]
+    assert caught.value.provider == vendor
+    assert len(fake.requests) == 1
+
+
+async def test_a_server_that_reports_no_usage_still_finishes() -> None:
+    async with fake_server("openai", [Reply([Text("hi")], usage=None)]) as fake:
+        events = await collect(model_for("openai", fake))
+    assert events == [TextDelta(text="hi"), Finish(reason="stop")]

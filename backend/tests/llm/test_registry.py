@@ -97,7 +97,7 @@ async def test_openai_compatible_needs_a_base_url_and_no_key() -> None:
     ("provider", "model", "base_url", "expected"),
     [
         ("mistral", "m", None, "Unknown provider 'mistral'"),
-        ("openai", "  ", None, "Choose a OpenAI model"),
+        ("openai", "  ", None, "Choose a model for this agent (OpenAI)"),
         ("openai", "gpt-4o", "ftp://example.invalid", "must be an http(s) URL"),
         ("openai_compatible", "m", "localhost:11434", "must be an http(s) URL"),
     ],

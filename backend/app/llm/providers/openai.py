@@ -132,7 +132,7 @@ class OpenAIModel(Model):
         self.retry = retry or RetryPolicy()
         if compatible:
             self.vendor = Vendor(
-                "openai_compatible", "The OpenAI-compatible server", None, self.base_url, api_key
+                "openai_compatible", "OpenAI-compatible server", None, self.base_url, api_key
             )
         else:
             self.vendor = Vendor("openai", "OpenAI", "OPENAI_API_KEY", self.base_url, api_key)
