@@ -1,0 +1,105 @@
+"""A real uvicorn server on 127.0.0.1 serving the test app, a WebSocket client for it, and a
+fixture to choose the model and tools the playground's runs get."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from websockets.asyncio.client import ClientConnection, connect
+
+from app.llm.base import Model
+from app.tools.base import Tool
+
+# A hang guard, not a timing assertion: a frame that never comes fails the test here.
+FRAME_WAIT_S = 10
+
+
+@pytest.fixture(scope="session")
+async def server_url(app: FastAPI) -> AsyncIterator[str]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    sock.setblocking(False)
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, lifespan="off", log_level="warning", ws="websockets-sansio")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    yield f"ws://127.0.0.1:{port}"
+    server.should_exit = True
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    sock.close()
+
+
+class Playground:
+    """One playground socket, authenticated, with `agent_loaded` already read."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.frames: list[dict[str, Any]] = []
+
+    async def send(self, frame: dict[str, Any] | str | bytes) -> None:
+        await self.ws.send(frame if isinstance(frame, str | bytes) else json.dumps(frame))
+
+    async def recv(self) -> dict[str, Any]:
+        frame = json.loads(await asyncio.wait_for(self.ws.recv(), FRAME_WAIT_S))
+        self.frames.append(frame)
+        return frame
+
+    async def until(self, *types: str) -> list[dict[str, Any]]:
+        """Frames up to and including the first of one of `types`."""
+        got = []
+        while True:
+            frame = await self.recv()
+            got.append(frame)
+            if frame["type"] in types:
+                return got
+
+    async def turn(self, content: str, conversation_id: str | None = None) -> list[dict[str, Any]]:
+        await self.send(
+            {"type": "user_message", "content": content, "conversation_id": conversation_id}
+        )
+        return await self.until("message_complete", "error")
+
+
+@contextlib.asynccontextmanager
+async def open_playground(
+    server_url: str, agent_id: Any, token: str, *, expect_loaded: bool = True
+) -> AsyncIterator[Playground]:
+    async with connect(f"{server_url}/api/v1/playground/{agent_id}") as ws:
+        await ws.send(json.dumps({"type": "auth", "token": token}))
+        playground = Playground(ws)
+        if expect_loaded:
+            loaded = await playground.recv()
+            assert loaded["type"] == "agent_loaded", loaded
+        yield playground
+
+
+ModelChoice = Callable[[Model, list[Tool] | None], None]
+
+
+@pytest.fixture
+def use_model(app: FastAPI) -> Iterator[ModelChoice]:
+    """use_model(model, tools): the playground's next runs use these (restored afterwards)."""
+    saved = (app.state.model_factory, app.state.tool_factory)
+
+    def choose(model: Model, tools: list[Tool] | None = None) -> None:
+        async def model_factory(agent: Any, session: Any, principal: Any) -> Model:
+            return model
+
+        async def tool_factory(agent: Any, session: Any, principal: Any) -> list[Tool]:
+            return list(tools or [])
+
+        app.state.model_factory = model_factory
+        app.state.tool_factory = tool_factory
+
+    yield choose
+    app.state.model_factory, app.state.tool_factory = saved
