@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.schemas import ProviderKeyPublic, ProviderKeyPut, ProviderKeysPublic
+from app.credentials import service as credentials
 from app.credentials.models import EncryptedCredential
 from app.exceptions import NotFoundError
 from app.llm.names import ProviderName
@@ -41,8 +42,6 @@ async def workspace_provider_key(
     if credential is None:
         return None, None
     base_url = (credential.credential_metadata or {}).get("base_url") or None
-    from app.credentials import service as credentials
-
     try:
         secret = await credentials.reveal_secret(session, credential)
     except Exception as exc:
@@ -82,8 +81,6 @@ async def list_provider_keys(session: AsyncSession, workspace_id: uuid.UUID) -> 
 async def put_provider_key(
     session: AsyncSession, workspace_id: uuid.UUID, provider: ProviderName, data: ProviderKeyPut
 ) -> ProviderKeyPublic:
-    from app.credentials import service as credentials
-
     api_key = data.api_key.get_secret_value()
     existing = (await _stored(session, workspace_id)).get(provider.value)
     credential = await credentials.store_secret(

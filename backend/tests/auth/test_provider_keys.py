@@ -1,0 +1,85 @@
+"""Provider API keys per workspace: stored encrypted, shown masked, used by that workspace
+only, managed by owners and admins."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from app.auth.provider_keys import workspace_configured_providers, workspace_provider_key
+from app.credentials.models import EncryptedCredential
+from tests.conftest import OWNER_A, OWNER_B
+
+KEYS = "/api/v1/workspace/provider-keys"
+SECRET = "sk-live-" + "a1b2c3d4" * 5
+
+
+async def test_put_list_delete(app: FastAPI, client: httpx.AsyncClient) -> None:
+    listed = (await client.get(KEYS)).json()["items"]
+    assert {k["provider"] for k in listed} == {"anthropic", "openai", "openai_compatible", "google"}
+    assert not any(k["configured"] for k in listed)
+
+    put = await client.put(
+        f"{KEYS}/openai", json={"api_key": SECRET, "base_url": "http://127.0.0.1:9/v1"}
+    )
+    assert put.status_code == 200, put.text
+    body = put.json()
+    assert body["configured"] is True and body["base_url"] == "http://127.0.0.1:9/v1"
+    assert body["masked_key"].endswith(SECRET[-4:]) and SECRET not in put.text
+    assert body["updated_at"] is not None
+
+    listed_text = (await client.get(KEYS)).text
+    assert SECRET not in listed_text and SECRET[8:-4] not in listed_text
+    async with app.state.sessionmaker() as session:
+        rows = list(await session.scalars(select(EncryptedCredential)))
+        assert len(rows) == 1 and SECRET.encode() not in rows[0].ciphertext
+        assert await workspace_provider_key(session, OWNER_A.workspace_id, "openai") == (
+            SECRET,
+            "http://127.0.0.1:9/v1",
+        )
+        assert await workspace_configured_providers(session, OWNER_A.workspace_id) == {"openai"}
+
+    # Replacing keeps one row; the base URL may be cleared.
+    replaced = await client.put(f"{KEYS}/openai", json={"api_key": "sk-other-" + "z" * 30})
+    assert replaced.json()["base_url"] is None
+    async with app.state.sessionmaker() as session:
+        assert len(list(await session.scalars(select(EncryptedCredential)))) == 1
+        key, base_url = await workspace_provider_key(session, OWNER_A.workspace_id, "openai")
+        assert key == "sk-other-" + "z" * 30 and base_url is None
+
+    assert (await client.delete(f"{KEYS}/openai")).status_code == 204
+    missing = await client.delete(f"{KEYS}/openai")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "not_found:provider_key"
+    async with app.state.sessionmaker() as session:
+        assert await workspace_provider_key(session, OWNER_A.workspace_id, "openai") == (
+            None,
+            None,
+        )
+
+
+async def test_keys_belong_to_one_workspace(
+    app: FastAPI, client: httpx.AsyncClient, other_client: httpx.AsyncClient
+) -> None:
+    await client.put(f"{KEYS}/anthropic", json={"api_key": SECRET})
+    other = (await other_client.get(KEYS)).json()["items"]
+    assert not any(k["configured"] for k in other)
+    assert (await other_client.delete(f"{KEYS}/anthropic")).status_code == 404
+    async with app.state.sessionmaker() as session:
+        assert await workspace_provider_key(session, OWNER_B.workspace_id, "anthropic") == (
+            None,
+            None,
+        )
+        assert (await workspace_provider_key(session, OWNER_A.workspace_id, "anthropic"))[0]
+
+
+async def test_validation(client: httpx.AsyncClient) -> None:
+    unknown = await client.put(f"{KEYS}/nope", json={"api_key": SECRET})
+    assert unknown.status_code == 422
+    empty = await client.put(f"{KEYS}/openai", json={"api_key": ""})
+    assert empty.status_code == 422
+    bad_url = await client.put(f"{KEYS}/openai", json={"api_key": SECRET, "base_url": "ftp://x"})
+    assert bad_url.status_code == 422
+    assert SECRET not in bad_url.text
+    assert not any(k["configured"] for k in (await client.get(KEYS)).json()["items"])
