@@ -22,6 +22,7 @@ from app.conversations.router import router as conversations_router
 from app.database import create_engine, create_sessionmaker
 from app.exceptions import error_body, install_exception_handlers
 from app.health import router as health_router
+from app.llm.registry import close_clients
 from app.llm.router import router as llm_router
 from app.migrations import upgrade_async
 from app.playground.router import router as playground_router
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await stop_runs(app)
+            await close_clients()
             await app.state.rate_limiter.aclose()
             if app.state.redis is not None:
                 await app.state.redis.aclose()

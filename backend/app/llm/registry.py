@@ -18,6 +18,7 @@ from app.llm.base import Model
 from app.llm.errors import ProviderAuthError, ProviderBadRequest
 from app.llm.names import ProviderName
 from app.llm.pricing import known_models
+from app.llm.providers import anthropic, google, openai
 from app.llm.providers.anthropic import AnthropicModel
 from app.llm.providers.common import WORKSPACE_KEYS_HINT
 from app.llm.providers.google import GoogleModel
@@ -192,3 +193,9 @@ def list_providers(
             )
         )
     return infos
+
+
+async def close_clients() -> None:
+    """Close every cached SDK client's connections (at app shutdown)."""
+    for module in (anthropic, openai, google):
+        await module.clients.aclose()

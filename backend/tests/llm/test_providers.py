@@ -220,3 +220,21 @@ async def test_a_server_that_reports_no_usage_still_finishes() -> None:
     async with fake_server("openai", [Reply([Text("hi")], usage=None)]) as fake:
         events = await collect(model_for("openai", fake))
     assert events == [TextDelta(text="hi"), Finish(reason="stop")]
+
+
+async def test_the_api_key_never_reaches_a_log_line_or_an_error(
+    vendor: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    script = [
+        HttpError(429, headers={"Retry-After": "0"}, message=f"slow down {API_KEY}"),
+        HttpError(400, message=f"Incorrect API key provided: {API_KEY}"),
+    ]
+    async with fake_server(vendor, script) as fake:
+        with pytest.raises(ProviderBadRequest) as caught:
+            await collect(model_for(vendor, fake))
+    assert len(fake.requests) == 2
+    assert "Incorrect API key provided: ***" in caught.value.message
+    assert API_KEY not in caught.value.message
+    assert "provider_rate_limited, retry 1/3" in caplog.text  # the logs did see this call
+    assert API_KEY not in caplog.text

@@ -9,7 +9,7 @@ from app.config import Settings
 from app.llm.errors import ProviderAuthError, ProviderBadRequest
 from app.llm.providers.google import GoogleModel
 from app.llm.providers.openai import OpenAIModel
-from app.llm.registry import get_model, list_providers
+from app.llm.registry import close_clients, get_model, list_providers
 from tests.fakes.server import Reply, Text
 from tests.llm.conftest import HELLO, collect, fake_server
 
@@ -146,3 +146,14 @@ def test_list_providers_reports_how_each_is_configured() -> None:
     assert (sonnet.input_usd_per_mtok, sonnet.output_usd_per_mtok) == (3.0, 15.0)
     assert infos["openai_compatible"].models == []
     assert "sk-ant-secret-value" not in str([p.model_dump() for p in infos.values()])
+
+
+async def test_close_clients_closes_the_pools_and_later_calls_get_new_ones() -> None:
+    settings = make_settings(openai_api_key=SecretStr("key-close"))
+    before = get_model("openai", "gpt-4o", settings=settings)
+    assert isinstance(before, OpenAIModel)
+    await close_clients()
+    assert before.client.is_closed()
+    after = get_model("openai", "gpt-4o", settings=settings)
+    assert isinstance(after, OpenAIModel)
+    assert after.client is not before.client and not after.client.is_closed()

@@ -8,7 +8,6 @@ message -> text + `tool_use` blocks; tool results -> `tool_result` blocks in a u
 
 from __future__ import annotations
 
-import functools
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -34,6 +33,7 @@ from app.llm.messages import (
     UserMessage,
 )
 from app.llm.providers.common import (
+    ClientCache,
     Vendor,
     broken_stream,
     error_for_status,
@@ -61,12 +61,18 @@ _ERROR_TYPE_STATUS = {
 }
 
 
-@functools.lru_cache(maxsize=32)
-def anthropic_client(api_key: str, base_url: str, timeout_s: float) -> anthropic.AsyncAnthropic:
-    """One SDK client (one connection pool) per key and server, reused by every call."""
+def _new_client(api_key: str, base_url: str, timeout_s: float) -> anthropic.AsyncAnthropic:
+    # max_retries=0: our RetryPolicy is the only one.
     return anthropic.AsyncAnthropic(
         api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=0
     )
+
+
+async def _close_client(client: anthropic.AsyncAnthropic) -> None:
+    await client.close()
+
+
+clients = ClientCache(_new_client, _close_client)
 
 
 def to_anthropic_messages(
@@ -131,7 +137,7 @@ class AnthropicModel(Model):
     ) -> None:
         self.name = name
         self.base_url = base_url or DEFAULT_BASE_URL
-        self.client = anthropic_client(api_key, self.base_url, timeout_s)
+        self.client = clients.get(api_key, self.base_url, timeout_s)
         self.retry = retry or RetryPolicy()
         self.vendor = Vendor("anthropic", "Anthropic", "ANTHROPIC_API_KEY", self.base_url, api_key)
 

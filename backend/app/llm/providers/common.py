@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from time import time
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from app.llm.base import FinishReason
@@ -26,6 +28,7 @@ from app.llm.errors import (
     ProviderUnavailable,
 )
 
+Client = TypeVar("Client")
 WORKSPACE_KEYS_HINT = "or add a key in the workspace settings under Provider keys"
 _MAX_QUOTED = 300
 
@@ -50,6 +53,39 @@ class Vendor:
         if self.api_key and len(self.api_key) >= 4:
             text = text.replace(self.api_key, "***")
         return text[:_MAX_QUOTED]
+
+
+class ClientCache(Generic[Client]):
+    """SDK clients by (api key, base URL, timeout): one connection pool each, reused by every
+    call. Bounded; a client pushed out is left to the garbage collector, as a stream may still
+    be reading from it."""
+
+    def __init__(
+        self,
+        make: Callable[[str, str, float], Client],
+        close: Callable[[Client], Awaitable[None]],
+        size: int = 32,
+    ) -> None:
+        self.make = make
+        self.close = close
+        self.size = size
+        self.clients: OrderedDict[tuple[str, str, float], Client] = OrderedDict()
+
+    def get(self, api_key: str, base_url: str, timeout_s: float) -> Client:
+        key = (api_key, base_url, timeout_s)
+        client = self.clients.get(key)
+        if client is None:
+            client = self.clients[key] = self.make(api_key, base_url, timeout_s)
+        self.clients.move_to_end(key)
+        while len(self.clients) > self.size:
+            self.clients.popitem(last=False)
+        return client
+
+    async def aclose(self) -> None:
+        clients = list(self.clients.values())
+        self.clients.clear()
+        for client in clients:
+            await self.close(client)
 
 
 def public_url(url: str) -> str:

@@ -15,7 +15,6 @@ is sent with Google's documented placeholder that skips the check.
 from __future__ import annotations
 
 import base64
-import functools
 import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
@@ -46,6 +45,7 @@ from app.llm.messages import (
     UserMessage,
 )
 from app.llm.providers.common import (
+    ClientCache,
     Vendor,
     broken_stream,
     error_for_status,
@@ -84,11 +84,17 @@ class _Signatures:
 signatures = _Signatures(_SIGNATURES_KEPT)
 
 
-@functools.lru_cache(maxsize=32)
-def google_client(api_key: str, base_url: str, timeout_s: float) -> genai.Client:
-    """One SDK client (one connection pool) per key and server, reused by every call."""
+def _new_client(api_key: str, base_url: str, timeout_s: float) -> genai.Client:
+    # No retry_options: the SDK does not retry, our RetryPolicy does.
     options = types.HttpOptions(base_url=base_url, timeout=int(timeout_s * 1000))
     return genai.Client(api_key=api_key, vertexai=False, http_options=options)
+
+
+async def _close_client(client: genai.Client) -> None:
+    await client.aio.aclose()
+
+
+clients = ClientCache(_new_client, _close_client)
 
 
 def new_call_id() -> str:
@@ -164,7 +170,7 @@ class GoogleModel(Model):
     ) -> None:
         self.name = name
         self.base_url = base_url or DEFAULT_BASE_URL
-        self.client = google_client(api_key, self.base_url, timeout_s)
+        self.client = clients.get(api_key, self.base_url, timeout_s)
         self.retry = retry or RetryPolicy()
         self.vendor = Vendor("google", "Google Gemini", "GOOGLE_API_KEY", self.base_url, api_key)
 

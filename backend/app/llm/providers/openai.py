@@ -11,7 +11,6 @@ choices (we ask for it with `stream_options.include_usage`).
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from app.llm.messages import (
     UserMessage,
 )
 from app.llm.providers.common import (
+    ClientCache,
     Vendor,
     broken_stream,
     error_for_status,
@@ -56,12 +56,18 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 NO_KEY = "no-key"
 
 
-@functools.lru_cache(maxsize=32)
-def openai_client(api_key: str, base_url: str, timeout_s: float) -> openai.AsyncOpenAI:
-    """One SDK client (one connection pool) per key and server, reused by every call."""
+def _new_client(api_key: str, base_url: str, timeout_s: float) -> openai.AsyncOpenAI:
+    # max_retries=0: our RetryPolicy is the only one.
     return openai.AsyncOpenAI(
         api_key=api_key or NO_KEY, base_url=base_url, timeout=timeout_s, max_retries=0
     )
+
+
+async def _close_client(client: openai.AsyncOpenAI) -> None:
+    await client.close()
+
+
+clients = ClientCache(_new_client, _close_client)
 
 
 def to_openai_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
@@ -128,7 +134,7 @@ class OpenAIModel(Model):
         self.compatible = compatible
         self.provider = "openai_compatible" if compatible else "openai"
         self.base_url = base_url or DEFAULT_BASE_URL
-        self.client = openai_client(api_key, self.base_url, timeout_s)
+        self.client = clients.get(api_key, self.base_url, timeout_s)
         self.retry = retry or RetryPolicy()
         if compatible:
             self.vendor = Vendor(
