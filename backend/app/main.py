@@ -19,15 +19,21 @@ from app.auth.tokens import resolve_jwt_secret
 from app.auth.workspace_router import router as workspace_router
 from app.config import Settings, get_settings
 from app.conversations.router import router as conversations_router
+from app.credentials.crypto import load_keyring
+from app.credentials.redact import install_log_filter
+from app.credentials.service import install_keyring
 from app.database import create_engine, create_sessionmaker
 from app.exceptions import error_body, install_exception_handlers
 from app.health import router as health_router
+from app.integrations.router import router as integrations_router
 from app.llm.registry import close_clients
 from app.llm.router import router as llm_router
 from app.migrations import upgrade_async
 from app.playground.router import router as playground_router
 from app.redis import create_redis
 from app.runs.lifecycle import install_run_hooks, start_runs, stop_runs
+from app.tools.egress import EgressGuard
+from app.tools.runtime import ToolRuntime
 from app.traces.router import router as traces_router
 
 logger = logging.getLogger("app")
@@ -61,9 +67,13 @@ def _operation_id(route: APIRoute) -> str:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level.upper())
+    install_log_filter()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # First: production refuses to start without ENCRYPTION_KEYS (KeyringError).
+        app.state.keyring = load_keyring(settings)
+        install_keyring(app.state.keyring)
         if settings.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         if settings.should_auto_migrate:
@@ -72,6 +82,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.redis = create_redis(settings)
+        app.state.egress = EgressGuard(settings)
+        app.state.tool_runtime = ToolRuntime(
+            settings, app.state.sessionmaker, app.state.redis, app.state.egress
+        )
         app.state.jwt_secret = resolve_jwt_secret(settings)
         app.state.rate_limiter = create_rate_limiter(settings)
         app.state.ws_frame_guard = ws_frame_guard_for(app.state.rate_limiter)
@@ -82,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await stop_runs(app)
             await close_clients()
             await app.state.rate_limiter.aclose()
+            await app.state.egress.aclose()
             if app.state.redis is not None:
                 await app.state.redis.aclose()
             await engine.dispose()
@@ -108,6 +123,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in (health_router, auth_router, workspace_router, agents_router, llm_router):
         app.include_router(router)
-    for router in (conversations_router, traces_router, playground_router):
+    for router in (conversations_router, traces_router, playground_router, integrations_router):
         app.include_router(router)
     return app

@@ -79,7 +79,7 @@ async def load_agent_tools(
         .where(ToolRow.agent_id == agent_id, ToolRow.enabled, Integration.enabled)
         .order_by(ToolRow.name)
     )
-    pairs = list(rows.tuples())
+    pairs = [(row, integration) for row, integration in rows.all()]
     needs_model = any(r.preprocess or r.postprocess for r, _ in pairs)
     get_model = await model_getter(session, agent, runtime) if needs_model else None
     return [build_tool(row, integration, agent, runtime, get_model) for row, integration in pairs]

@@ -1,0 +1,254 @@
+"""Integration and tool wire schemas.
+
+IntegrationCreate / IntegrationUpdate / IntegrationPublic / IntegrationsPublic,
+ToolCreate / ToolUpdate / ToolPublic / ToolsPublic, OpenAPIImport / OpenAPIImportPublic,
+ToolTestRequest / ToolTestPublic. Secrets are write-only: responses carry masks.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+import jsonschema
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from app.integrations.auth_types import AuthType
+
+TOOL_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$"
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+MAX_SCHEMA_CHARS = 100_000
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ToolName = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=TOOL_NAME_PATTERN, max_length=64)
+]
+Description = Annotated[str, StringConstraints(max_length=4000)]
+Prompt = Annotated[str, StringConstraints(max_length=20_000)]
+Timeout = Annotated[float, Field(gt=0, le=300, description="Seconds before the call is abandoned")]
+
+
+class IntegrationKind(StrEnum):
+    custom_api = "custom_api"
+    builtin = "builtin"
+
+
+class BuiltinName(StrEnum):
+    calculator = "calculator"
+    current_time = "current_time"
+
+
+def check_input_schema(value: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Schema for tool arguments: valid, and describing an object."""
+    if len(repr(value)) > MAX_SCHEMA_CHARS:
+        raise ValueError(f"input_schema is larger than {MAX_SCHEMA_CHARS} characters")
+    try:
+        validator = jsonschema.validators.validator_for(value, jsonschema.Draft202012Validator)
+        validator.check_schema(value)
+    except jsonschema.SchemaError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "(root)"
+        raise ValueError(
+            f"input_schema is not a valid JSON Schema at {where}: {exc.message}"
+        ) from None
+    if value.get("type", "object") != "object":
+        raise ValueError("input_schema must describe an object (type: object)")
+    return {"type": "object", **value}
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IntegrationCreate(_Input):
+    """A custom API (kind custom_api, the default) or a built-in tool (kind builtin with
+    `builtin`: calculator | current_time; it creates that tool)."""
+
+    kind: IntegrationKind = IntegrationKind.custom_api
+    builtin: BuiltinName | None = Field(default=None, description="For kind builtin")
+    name: Name | None = Field(default=None, description="Defaults to the built-in's name")
+    base_url: AnyHttpUrl | None = None
+    auth_type: AuthType = AuthType.none
+    auth_config: dict[str, Any] = Field(default_factory=dict)
+    secrets: dict[str, str] = Field(
+        default_factory=dict, description="Write-only; responses show masks"
+    )
+    enabled: bool = True
+
+    @model_validator(mode="after")
+    def _kind_fields(self) -> IntegrationCreate:
+        if self.kind is IntegrationKind.builtin:
+            if self.builtin is None:
+                raise ValueError("builtin: required for kind builtin (calculator, current_time)")
+            if self.base_url or self.auth_type is not AuthType.none or self.secrets:
+                raise ValueError("kind builtin takes no base_url, auth or secrets")
+        else:
+            if self.builtin is not None:
+                raise ValueError("builtin: only for kind builtin")
+            if self.name is None:
+                raise ValueError("name: required")
+            if self.base_url is None:
+                raise ValueError("base_url: required for kind custom_api")
+        return self
+
+
+class IntegrationUpdate(_Input):
+    name: Name | None = None
+    base_url: AnyHttpUrl | None = None
+    auth_type: AuthType | None = None
+    auth_config: dict[str, Any] | None = None
+    secrets: dict[str, str | None] | None = Field(
+        default=None, description="Fields to set; null removes one; left-out fields are kept"
+    )
+    enabled: bool | None = None
+
+
+class IntegrationPublic(BaseModel):
+    id: uuid.UUID
+    agent_id: uuid.UUID
+    kind: IntegrationKind
+    builtin: str | None = None
+    name: str
+    base_url: str | None
+    auth_type: AuthType
+    auth_config: dict[str, Any]
+    secrets: dict[str, str] = Field(description="Field name -> masked value")
+    missing_secrets: list[str] = Field(description="Secrets the auth type needs but not set")
+    enabled: bool
+    tool_count: int
+    has_openapi_spec: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class IntegrationsPublic(BaseModel):
+    items: list[IntegrationPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class ToolCreate(_Input):
+    name: ToolName
+    description: Description = ""
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] = "GET"
+    path: Annotated[str, StringConstraints(min_length=1, max_length=2048)] = "/"
+    input_schema: dict[str, Any] = Field(default_factory=lambda: {"type": "object"})
+    timeout_s: Timeout = 30.0
+    preprocess: Prompt | None = Field(default=None, description="LLM pre-process prompt")
+    postprocess: Prompt | None = Field(default=None, description="LLM post-process prompt")
+    enabled: bool = True
+
+    _schema = field_validator("input_schema")(check_input_schema)
+
+
+class ToolUpdate(_Input):
+    name: ToolName | None = None
+    description: Description | None = None
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] | None = None
+    path: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
+    input_schema: dict[str, Any] | None = None
+    timeout_s: Timeout | None = None
+    preprocess: Prompt | None = None
+    postprocess: Prompt | None = None
+    enabled: bool | None = None
+
+    @field_validator("input_schema")
+    @classmethod
+    def _schema(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if value is None else check_input_schema(value)
+
+
+class ToolPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    integration_id: uuid.UUID
+    agent_id: uuid.UUID
+    name: str
+    description: str
+    method: str
+    path: str
+    input_schema: dict[str, Any]
+    output_schema: dict[str, Any] | None
+    timeout_s: float
+    preprocess: str | None
+    postprocess: str | None
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class ToolsPublic(BaseModel):
+    items: list[ToolPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class OpenAPIImport(_Input):
+    """Give `spec` (JSON or YAML text) or `url` (fetched through the egress guard)."""
+
+    spec: Annotated[str, StringConstraints(max_length=1_500_000)] | None = None
+    url: AnyHttpUrl | None = None
+    name: Name | None = Field(default=None, description="Defaults to the spec's info.title")
+    base_url: AnyHttpUrl | None = Field(default=None, description="Overrides the spec's servers")
+    secrets: dict[str, str] = Field(default_factory=dict, description="Write-only")
+    dry_run: bool = Field(default=False, description="Preview: return what would be created")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> OpenAPIImport:
+        if (self.spec is None) == (self.url is None):
+            raise ValueError("give exactly one of spec or url")
+        return self
+
+
+class ToolPreview(BaseModel):
+    id: uuid.UUID | None = Field(default=None, description="Null in a dry run")
+    name: str
+    description: str
+    method: str
+    path: str
+    input_schema: dict[str, Any]
+    timeout_s: float
+
+
+class IntegrationPreview(BaseModel):
+    id: uuid.UUID | None = Field(default=None, description="Null in a dry run")
+    name: str
+    base_url: str
+    auth_type: AuthType
+    auth_config: dict[str, Any]
+    secrets: dict[str, str]
+    missing_secrets: list[str]
+
+
+class OpenAPIImportPublic(BaseModel):
+    dry_run: bool
+    integration: IntegrationPreview
+    tools: list[ToolPreview]
+    warnings: list[str]
+
+
+class ToolTestRequest(_Input):
+    arguments: dict[str, Any] = Field(default_factory=dict)
+
+
+class ToolTestPublic(BaseModel):
+    ok: bool = Field(description="False when the call failed (HTTP >= 400 or a tool error)")
+    status_code: int | None
+    headers: dict[str, str]
+    body: str = Field(description="Response body, truncated, secrets redacted")
+    body_truncated: bool
+    content: str = Field(description="What the agent's model would see")
+    latency_ms: float
+    error: str | None = None
