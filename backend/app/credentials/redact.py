@@ -57,18 +57,22 @@ class _SecretMemory:
     def __init__(self) -> None:
         self._items: OrderedDict[str, None] = OrderedDict()
         self._lock = threading.Lock()
+        # Longest first, rebuilt only when a new secret arrives (log lines read it often).
+        self._ordered: list[str] = []
 
     def add(self, secrets: Iterable[str]) -> None:
         with self._lock:
+            fresh = [s for s in _usable(secrets) if s not in self._items]
             for secret in _usable(secrets):
                 self._items[secret] = None
                 self._items.move_to_end(secret)
             while len(self._items) > _MAX_REMEMBERED:
                 self._items.popitem(last=False)
+            if fresh or len(self._ordered) != len(self._items):
+                self._ordered = _usable(self._items)
 
     def snapshot(self) -> list[str]:
-        with self._lock:
-            return list(self._items)
+        return self._ordered
 
 
 _memory = _SecretMemory()
@@ -87,7 +91,7 @@ class SecretScrubFilter(logging.Filter):
     """Rewrites each record's message (and exception text) with known secrets redacted."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        secrets = _usable(_memory.snapshot())
+        secrets = _memory.snapshot()
         if not secrets:
             return True
         message = record.getMessage()

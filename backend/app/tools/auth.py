@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,7 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from app.credentials import service as credentials
+from app.credentials.crypto import DecryptionError
 from app.database import utcnow
 from app.integrations.auth_types import ACCESS_TOKEN_FIELD, AuthType, masked_view
 from app.integrations.models import Integration
@@ -29,6 +34,7 @@ from app.redis import redis_key
 from app.tools.egress import EgressError
 from app.tools.runtime import ToolRuntime
 
+logger = logging.getLogger(__name__)
 EXPIRY_MARGIN = timedelta(seconds=30)
 CREDENTIAL_KIND = "integration"
 _local_locks: dict[uuid.UUID, asyncio.Lock] = {}
@@ -73,7 +79,13 @@ class Authenticator:
             row = await credentials.get_credential(session, self.workspace_id, credential_id)
             if row is None:
                 return {}, None
-            secret = await credentials.reveal_secret(session, row)
+            try:
+                secret = await credentials.reveal_secret(session, row)
+            except DecryptionError:
+                raise ToolAuthError(
+                    f"The secrets of integration '{self.integration.name}' do not decrypt "
+                    "(was ENCRYPTION_KEYS changed?); enter them again"
+                ) from None
         self._secrets.update(secret)
         return secret, row.expires_at
 
@@ -136,17 +148,31 @@ class Authenticator:
 
     @asynccontextmanager
     async def _refresh_lock(self) -> AsyncIterator[None]:
+        """One refresher per credential: across workers via Redis, else in this process."""
         credential_id = self.integration.credential_id
-        assert credential_id is not None  # _need() ran first: a secret exists
+        if credential_id is None:
+            raise ToolAuthError(f"Integration '{self.integration.name}' has no credentials set")
         redis = self.runtime.redis
         if redis is not None:
             name = redis_key(self.runtime.settings, "oauth-refresh", str(credential_id))
             timeout = self.runtime.settings.tool_default_timeout_s + 5
-            async with redis.lock(name, timeout=timeout, blocking_timeout=timeout):
-                yield
-            return
-        lock = _local_locks.setdefault(credential_id, asyncio.Lock())
-        async with lock:
+            lock = redis.lock(name, timeout=timeout, blocking_timeout=timeout)
+            try:
+                acquired: bool | None = await lock.acquire()
+            except RedisError:
+                logger.warning("Redis unavailable for the OAuth refresh lock; locking locally")
+                acquired = None
+            if acquired is False:
+                raise ToolAuthError("Timed out waiting for another OAuth token refresh")
+            if acquired:
+                try:
+                    yield
+                finally:
+                    with contextlib.suppress(RedisError):
+                        await lock.release()
+                return
+        local = _local_locks.setdefault(credential_id, asyncio.Lock())
+        async with local:
             yield
 
     async def _refresh(self, secrets: dict[str, str]) -> str:

@@ -25,10 +25,11 @@ class EnhanceError(Exception):
     """The enhancement step failed; the message is safe to show to the agent."""
 
 
-async def _complete(model: Model, instructions: str, payload: str) -> str:
+async def _complete(get_model: ModelGetter, instructions: str, payload: str) -> str:
     messages: list[Message] = [SystemMessage(content=instructions), UserMessage(content=payload)]
     parts: list[str] = []
     try:
+        model = get_model()
         async for event in model.stream(messages, (), ModelSettings(temperature=0)):
             if isinstance(event, TextDelta):
                 parts.append(event.text)
@@ -45,7 +46,7 @@ async def preprocess(
         f"{prompt}\n\nAnswer with exactly one JSON object of request arguments matching this "
         f"JSON Schema, and nothing else:\n{json.dumps(input_schema)}"
     )
-    answer = await _complete(get_model(), instructions, json.dumps(arguments))
+    answer = await _complete(get_model, instructions, json.dumps(arguments))
     fenced = _FENCE.match(answer)
     try:
         value = json.loads(fenced.group(1) if fenced else answer)
@@ -59,7 +60,7 @@ async def preprocess(
 async def postprocess(get_model: ModelGetter, prompt: str, status_code: int, body: str) -> str:
     """Condense an API response with the post-process prompt."""
     payload = f"HTTP status: {status_code}\n\n{body[:POSTPROCESS_INPUT_CHARS]}"
-    answer = await _complete(get_model(), prompt, payload)
+    answer = await _complete(get_model, prompt, payload)
     if not answer:
         raise EnhanceError("post-process answer was empty")
     return answer

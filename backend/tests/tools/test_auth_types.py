@@ -330,3 +330,17 @@ async def test_concurrent_calls_with_an_expired_token_refresh_exactly_once(
     assert len(oauth_server.token_requests) - requests_before == 1
     secret, _ = await stored(runtime, tool)
     assert secret["refresh_token"] == "rt-2-rotated"
+
+
+async def test_a_secret_that_no_longer_decrypts_is_a_clear_error(
+    runtime: ToolRuntime, tool_server: FakeToolServer
+) -> None:
+    tool = await make_tool(runtime, tool_server.url, auth_type="bearer", secrets={"token": CANARY})
+    async with runtime.sessionmaker() as session:
+        row = await session.get(EncryptedCredential, tool.integration.credential_id)
+        assert row is not None
+        row.key_version = 99  # as if ENCRYPTION_KEYS lost the key it was written with
+        await session.commit()
+    result = await tool.call({})
+    assert result.is_error and "do not decrypt" in result.content
+    assert tool_server.requests == []
