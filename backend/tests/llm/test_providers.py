@@ -238,3 +238,11 @@ async def test_the_api_key_never_reaches_a_log_line_or_an_error(
     assert API_KEY not in caught.value.message
     assert "provider_rate_limited, retry 1/3" in caplog.text  # the logs did see this call
     assert API_KEY not in caplog.text
+
+
+async def test_gemini_refuses_an_empty_conversation_before_sending() -> None:
+    async with fake_server("google", [Reply([Text("never")])]) as fake:
+        with pytest.raises(ProviderBadRequest) as caught:
+            await collect(model_for("google", fake), [])
+    assert "at least one user message" in caught.value.message
+    assert fake.requests == []

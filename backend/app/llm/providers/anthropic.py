@@ -40,6 +40,7 @@ from app.llm.providers.common import (
     finish_reason,
     parse_arguments,
     parse_retry_after,
+    sdk_refused,
     timed_out,
     unreachable,
 )
@@ -193,6 +194,8 @@ class AnthropicModel(Model):
             raise broken_stream(self.vendor, "the connection closed mid-stream") from None
         except ValueError:
             raise broken_stream(self.vendor, "an event is not valid JSON") from None
+        except anthropic.AnthropicError as error:  # refused by the SDK before sending
+            raise sdk_refused(self.vendor, error) from None
 
     async def _translate(self, stream: AsyncIterator[Any]) -> AsyncIterator[StreamEvent]:
         tool_blocks: dict[int, tuple[str, str, list[str]]] = {}

@@ -146,6 +146,13 @@ def broken_stream(vendor: Vendor, what: str) -> MalformedStream:
     return MalformedStream(vendor.name, f"{vendor.label} sent a broken stream: {what}")
 
 
+def sdk_refused(vendor: Vendor, error: Exception) -> ProviderBadRequest:
+    """The vendor's SDK would not send the request (bad option, bad input)."""
+    return ProviderBadRequest(
+        vendor.name, f"The {vendor.label} client refused the request: {vendor.scrub(str(error))}"
+    )
+
+
 def parse_retry_after(headers: Any) -> float | None:
     """Seconds from `retry-after-ms` / `Retry-After` (seconds or an HTTP date), if present."""
     if headers is None:

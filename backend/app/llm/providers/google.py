@@ -52,6 +52,7 @@ from app.llm.providers.common import (
     finish_reason,
     parse_duration,
     parse_retry_after,
+    sdk_refused,
     timed_out,
     unreachable,
 )
@@ -226,7 +227,7 @@ class GoogleModel(Model):
         except (genai_errors.UnknownApiResponseError, pydantic.ValidationError):
             raise broken_stream(self.vendor, "a chunk is not valid JSON") from None
         except ValueError as error:  # the SDK refused to build the request
-            raise ProviderBadRequest(self.vendor.name, f"Gemini request refused: {error}") from None
+            raise sdk_refused(self.vendor, error) from None
 
     async def _translate(
         self, stream: AsyncIterator[types.GenerateContentResponse]

@@ -45,6 +45,7 @@ from app.llm.providers.common import (
     finish_reason,
     parse_arguments,
     parse_retry_after,
+    sdk_refused,
     timed_out,
     tool_result_text,
     unreachable,
@@ -206,6 +207,8 @@ class OpenAIModel(Model):
             raise broken_stream(self.vendor, "the connection closed mid-stream") from None
         except ValueError:
             raise broken_stream(self.vendor, "a chunk is not valid JSON") from None
+        except openai.OpenAIError as error:  # refused by the SDK before sending
+            raise sdk_refused(self.vendor, error) from None
 
     async def _translate(self, stream: AsyncIterator[Any]) -> AsyncIterator[StreamEvent]:
         calls: dict[int, _PendingCall] = {}
