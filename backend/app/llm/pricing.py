@@ -1,5 +1,8 @@
 """What a model call costs: USD per million input/output tokens for each vendor's current models.
 
+Prices are the vendors' published standard rates (no batch, cache or long-context tiers); keep
+this table in step with their pricing pages when models come and go.
+
 `cost_usd` never raises: a model the table does not know (a fine-tune, a local model, a model
 released after this table) costs `None`, which the UI shows as "unknown", not as free.
 Dated snapshots (`claude-sonnet-4-5-20250929`, `gpt-4o-2024-08-06`) and `-latest` aliases are
@@ -22,6 +25,8 @@ class ModelPrice:
 
 PRICES: dict[str, tuple[ModelPrice, ...]] = {
     "anthropic": (
+        ModelPrice("claude-opus-4-6", "Claude Opus 4.6", 5.0, 25.0),
+        ModelPrice("claude-sonnet-4-6", "Claude Sonnet 4.6", 3.0, 15.0),
         ModelPrice("claude-opus-4-5", "Claude Opus 4.5", 5.0, 25.0),
         ModelPrice("claude-sonnet-4-5", "Claude Sonnet 4.5", 3.0, 15.0),
         ModelPrice("claude-haiku-4-5", "Claude Haiku 4.5", 1.0, 5.0),
@@ -46,6 +51,7 @@ PRICES: dict[str, tuple[ModelPrice, ...]] = {
     ),
     "google": (
         ModelPrice("gemini-3-pro-preview", "Gemini 3 Pro (preview)", 2.0, 12.0),
+        ModelPrice("gemini-3-flash-preview", "Gemini 3 Flash (preview)", 0.5, 3.0),
         ModelPrice("gemini-2.5-pro", "Gemini 2.5 Pro", 1.25, 10.0),
         ModelPrice("gemini-2.5-flash", "Gemini 2.5 Flash", 0.3, 2.5),
         ModelPrice("gemini-2.5-flash-lite", "Gemini 2.5 Flash-Lite", 0.1, 0.4),
