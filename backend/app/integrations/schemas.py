@@ -48,6 +48,15 @@ class BuiltinName(StrEnum):
     current_time = "current_time"
 
 
+def _refs(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        own = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return own + [r for v in node.values() for r in _refs(v)]
+    if isinstance(node, list):
+        return [r for v in node for r in _refs(v)]
+    return []
+
+
 def check_input_schema(value: dict[str, Any]) -> dict[str, Any]:
     """A JSON Schema for tool arguments: valid, and describing an object."""
     if len(repr(value)) > MAX_SCHEMA_CHARS:
@@ -60,6 +69,11 @@ def check_input_schema(value: dict[str, Any]) -> dict[str, Any]:
         raise ValueError(
             f"input_schema is not a valid JSON Schema at {where}: {exc.message}"
         ) from None
+    remote = [r for r in _refs(value) if not r.startswith("#")]
+    if remote:
+        raise ValueError(
+            f"input_schema: only local $refs (#/...) are allowed, not {remote[0][:100]!r}"
+        )
     if value.get("type", "object") != "object":
         raise ValueError("input_schema must describe an object (type: object)")
     return {"type": "object", **value}

@@ -73,7 +73,11 @@ def _query_value(value: Any) -> str:
 
 def validate_arguments(schema: dict[str, Any], arguments: dict[str, Any]) -> None:
     validator_cls = jsonschema.validators.validator_for(schema, jsonschema.Draft202012Validator)
-    error = jsonschema.exceptions.best_match(validator_cls(schema).iter_errors(arguments))
+    try:
+        error = jsonschema.exceptions.best_match(validator_cls(schema).iter_errors(arguments))
+    except Exception as exc:  # an unresolvable $ref: jsonschema never fetches one
+        problem = type(exc).__name__
+        raise ToolInputError(f"the tool's input_schema cannot be used ({problem})") from None
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or "arguments"
         raise ToolInputError(f"{where}: {error.message[:300]}")

@@ -345,3 +345,14 @@ async def test_canary_secret_never_appears_in_any_response_or_log(
         assert response.status_code < 500
         assert CANARY not in response.text, response.request.url
     assert CANARY not in caplog.text
+
+
+async def test_tool_schemas_may_not_reference_remote_documents(
+    client: httpx.AsyncClient, agent: dict[str, Any]
+) -> None:
+    integration = await create_integration(client, agent)
+    schema = {"type": "object", "properties": {"a": {"$ref": "http://10.0.0.1/schema.json"}}}
+    response = await client.post(
+        f"/api/v1/integrations/{integration['id']}/tools", json={**TOOL, "input_schema": schema}
+    )
+    assert "only local $refs" in assert_error(response, 422, "validation_error")["message"]

@@ -172,3 +172,13 @@ async def test_registry_loads_enabled_tools_of_enabled_integrations(
     assert isinstance(by_name["on"], HttpApiTool)
     assert by_name["on"].spec().name == "on"
     assert (await by_name["calculator"].call({"expression": "6*7"})).content == "42"
+
+
+async def test_an_unresolvable_schema_ref_is_an_error_result(
+    runtime: ToolRuntime, tool_server: FakeToolServer
+) -> None:
+    schema = {"type": "object", "properties": {"a": {"$ref": "#/definitions/missing"}}}
+    tool = await make_tool(runtime, tool_server.url, schema=schema)
+    result = await tool.call({"a": 1})
+    assert result.is_error and "input_schema cannot be used" in result.content
+    assert tool_server.requests == []
