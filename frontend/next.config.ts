@@ -1,19 +1,14 @@
 import type { NextConfig } from "next";
 import createNextIntlPlugin from "next-intl/plugin";
 
-// REST goes through these rewrites so the dashboard and the API share one origin (the session
-// cookies are set by the backend and sent back on every same-origin request).
-const backendUrl = (process.env.BACKEND_URL ?? "http://127.0.0.1:8000").replace(/\/$/, "");
-
+// /api/* and /health reach the backend through src/proxy.ts, which reads BACKEND_URL when the
+// server starts rather than when it is built: one build serves `make run`, the e2e tests (on
+// their own ports) and Docker.
 const nextConfig: NextConfig = {
-  output: "standalone",
+  // The Docker image sets NEXT_OUTPUT=standalone (a self-contained server.js); `next start`
+  // needs the regular output.
+  output: process.env.NEXT_OUTPUT === "standalone" ? "standalone" : undefined,
   poweredByHeader: false,
-  async rewrites() {
-    return [
-      { source: "/api/:path*", destination: `${backendUrl}/api/:path*` },
-      { source: "/health", destination: `${backendUrl}/health` },
-    ];
-  },
 };
 
 const withNextIntl = createNextIntlPlugin("./src/i18n/request.ts");

@@ -1,9 +1,25 @@
+import { NextResponse, type NextRequest } from "next/server";
 import createMiddleware from "next-intl/middleware";
 import { routing } from "./i18n/routing";
+import { backendUrl } from "./lib/runtime-config";
 
-export default createMiddleware(routing);
+const intl = createMiddleware(routing);
+
+/** True for the paths the backend answers: the REST API and the health check. */
+export function isBackendPath(pathname: string): boolean {
+  return pathname.startsWith("/api/") || pathname === "/api" || pathname === "/health";
+}
+
+export default function proxy(request: NextRequest) {
+  const { pathname, search } = request.nextUrl;
+  if (isBackendPath(pathname)) {
+    // Same-origin REST: the backend's session cookies are set for the dashboard's host.
+    return NextResponse.rewrite(new URL(pathname + search, backendUrl()));
+  }
+  return intl(request);
+}
 
 export const config = {
-  // Everything except the API (rewritten to the backend), Next internals and files.
-  matcher: "/((?!api|health|_next|_vercel|.*\\..*).*)",
+  // Pages and the backend paths; not Next internals, the runtime config, or files.
+  matcher: ["/api/:path*", "/health", "/((?!api|health|runtime-config|_next|_vercel|.*\\..*).*)"],
 };

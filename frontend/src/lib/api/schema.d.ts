@@ -301,6 +301,195 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/agents/{agent_id}/conversations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Conversations
+         * @description The agent's conversations, most recently active first.
+         */
+        get: operations["list_conversations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{conversation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Conversation */
+        get: operations["read_conversation"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Conversation
+         * @description Delete the conversation with its messages and traces; a run in flight is stopped.
+         */
+        delete: operations["delete_conversation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{conversation_id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Messages
+         * @description The conversation's messages in order (by seq).
+         */
+        get: operations["list_messages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/conversations/{conversation_id}/traces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Traces
+         * @description Every trace row of the conversation, flat and as a tree (run -> llm_call, tool_call).
+         */
+        get: operations["list_traces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{agent_id}/integrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Integrations */
+        get: operations["list_integrations"];
+        put?: never;
+        /** Create Integration */
+        post: operations["create_integration"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/agents/{agent_id}/integrations/import-openapi": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import Openapi */
+        post: operations["import_openapi"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrations/{integration_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Integration */
+        get: operations["read_integration"];
+        put?: never;
+        post?: never;
+        /** Delete Integration */
+        delete: operations["delete_integration"];
+        options?: never;
+        head?: never;
+        /** Update Integration */
+        patch: operations["update_integration"];
+        trace?: never;
+    };
+    "/api/v1/integrations/{integration_id}/tools": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Tools */
+        get: operations["list_tools"];
+        put?: never;
+        /** Create Tool */
+        post: operations["create_tool"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tools/{tool_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read Tool */
+        get: operations["read_tool"];
+        put?: never;
+        post?: never;
+        /** Delete Tool */
+        delete: operations["delete_tool"];
+        options?: never;
+        head?: never;
+        /** Update Tool */
+        patch: operations["update_tool"];
+        trace?: never;
+    };
+    "/api/v1/tools/{tool_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test Tool */
+        post: operations["test_tool"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -464,6 +653,58 @@ export interface components {
             /** Items */
             items: components["schemas"]["ApiKeyPublic"][];
         };
+        /**
+         * AuthType
+         * @enum {string}
+         */
+        AuthType: "none" | "api_key" | "bearer" | "basic" | "custom_headers" | "oauth2";
+        /**
+         * BuiltinName
+         * @enum {string}
+         */
+        BuiltinName: "calculator" | "current_time";
+        /** ConversationPublic */
+        ConversationPublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Agent Id
+             * Format: uuid
+             */
+            agent_id: string;
+            /** Channel */
+            channel: string;
+            /** Title */
+            title: string;
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ConversationsPublic */
+        ConversationsPublic: {
+            /** Items */
+            items: components["schemas"]["ConversationPublic"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -488,6 +729,155 @@ export interface components {
              * @enum {string}
              */
             redis: "ok" | "error" | "disabled";
+        };
+        /**
+         * IntegrationCreate
+         * @description A custom API (kind custom_api, the default) or a built-in tool (kind builtin with
+         *     `builtin`: calculator | current_time; it creates that tool).
+         */
+        IntegrationCreate: {
+            /** @default custom_api */
+            kind: components["schemas"]["IntegrationKind"];
+            /** @description For kind builtin */
+            builtin?: components["schemas"]["BuiltinName"] | null;
+            /**
+             * Name
+             * @description Defaults to the built-in's name
+             */
+            name?: string | null;
+            /** Base Url */
+            base_url?: string | null;
+            /** @default none */
+            auth_type: components["schemas"]["AuthType"];
+            /** Auth Config */
+            auth_config?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Secrets
+             * @description Write-only; responses show masks
+             */
+            secrets?: {
+                [key: string]: string;
+            };
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+        };
+        /**
+         * IntegrationKind
+         * @enum {string}
+         */
+        IntegrationKind: "custom_api" | "builtin";
+        /** IntegrationPreview */
+        IntegrationPreview: {
+            /**
+             * Id
+             * @description Null in a dry run
+             */
+            id?: string | null;
+            /** Name */
+            name: string;
+            /** Base Url */
+            base_url: string;
+            auth_type: components["schemas"]["AuthType"];
+            /** Auth Config */
+            auth_config: {
+                [key: string]: unknown;
+            };
+            /** Secrets */
+            secrets: {
+                [key: string]: string;
+            };
+            /** Missing Secrets */
+            missing_secrets: string[];
+        };
+        /** IntegrationPublic */
+        IntegrationPublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Agent Id
+             * Format: uuid
+             */
+            agent_id: string;
+            kind: components["schemas"]["IntegrationKind"];
+            /** Builtin */
+            builtin?: string | null;
+            /** Name */
+            name: string;
+            /** Base Url */
+            base_url: string | null;
+            auth_type: components["schemas"]["AuthType"];
+            /** Auth Config */
+            auth_config: {
+                [key: string]: unknown;
+            };
+            /**
+             * Secrets
+             * @description Field name -> masked value
+             */
+            secrets: {
+                [key: string]: string;
+            };
+            /**
+             * Missing Secrets
+             * @description Secrets the auth type needs but not set
+             */
+            missing_secrets: string[];
+            /** Enabled */
+            enabled: boolean;
+            /** Tool Count */
+            tool_count: number;
+            /** Has Openapi Spec */
+            has_openapi_spec: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** IntegrationUpdate */
+        IntegrationUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Base Url */
+            base_url?: string | null;
+            auth_type?: components["schemas"]["AuthType"] | null;
+            /** Auth Config */
+            auth_config?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Secrets
+             * @description Fields to set; null removes one; left-out fields are kept
+             */
+            secrets?: {
+                [key: string]: string | null;
+            } | null;
+            /** Enabled */
+            enabled?: boolean | null;
+        };
+        /** IntegrationsPublic */
+        IntegrationsPublic: {
+            /** Items */
+            items: components["schemas"]["IntegrationPublic"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
         };
         /**
          * LLMConfig
@@ -600,6 +990,57 @@ export interface components {
             /** Items */
             items: components["schemas"]["MemberPublic"][];
         };
+        /**
+         * MessagePublic
+         * @description One stored message. `metadata` holds usage, model, latency_ms, ttft_ms, cost_usd for
+         *     assistant messages and tool_name, is_error, latency_ms, result for tool messages.
+         */
+        MessagePublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Conversation Id
+             * Format: uuid
+             */
+            conversation_id: string;
+            /** Seq */
+            seq: number;
+            /** Role */
+            role: string;
+            /** Content */
+            content: string;
+            /** Tool Calls */
+            tool_calls: {
+                [key: string]: unknown;
+            }[] | null;
+            /** Tool Call Id */
+            tool_call_id: string | null;
+            /** Status */
+            status: string;
+            /** Metadata */
+            metadata: {
+                [key: string]: unknown;
+            };
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+        };
+        /** MessagesPublic */
+        MessagesPublic: {
+            /** Items */
+            items: components["schemas"]["MessagePublic"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** ModelInfo */
         ModelInfo: {
             /** Id */
@@ -610,6 +1051,49 @@ export interface components {
             input_usd_per_mtok: number | null;
             /** Output Usd Per Mtok */
             output_usd_per_mtok: number | null;
+        };
+        /**
+         * OpenAPIImport
+         * @description Give `spec` (JSON or YAML text) or `url` (fetched through the egress guard).
+         */
+        OpenAPIImport: {
+            /** Spec */
+            spec?: string | null;
+            /** Url */
+            url?: string | null;
+            /**
+             * Name
+             * @description Defaults to the spec's info.title
+             */
+            name?: string | null;
+            /**
+             * Base Url
+             * @description Overrides the spec's servers
+             */
+            base_url?: string | null;
+            /**
+             * Secrets
+             * @description Write-only
+             */
+            secrets?: {
+                [key: string]: string;
+            };
+            /**
+             * Dry Run
+             * @description Preview: return what would be created
+             * @default false
+             */
+            dry_run: boolean;
+        };
+        /** OpenAPIImportPublic */
+        OpenAPIImportPublic: {
+            /** Dry Run */
+            dry_run: boolean;
+            integration: components["schemas"]["IntegrationPreview"];
+            /** Tools */
+            tools: components["schemas"]["ToolPreview"][];
+            /** Warnings */
+            warnings: string[];
         };
         /** ProviderInfo */
         ProviderInfo: {
@@ -706,6 +1190,304 @@ export interface components {
         SetupStatus: {
             /** Setup Required */
             setup_required: boolean;
+        };
+        /** ToolCreate */
+        ToolCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Method
+             * @default GET
+             * @enum {string}
+             */
+            method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS";
+            /**
+             * Path
+             * @default /
+             */
+            path: string;
+            /** Input Schema */
+            input_schema?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Timeout S
+             * @description Seconds before the call is abandoned
+             * @default 30
+             */
+            timeout_s: number;
+            /**
+             * Preprocess
+             * @description LLM pre-process prompt
+             */
+            preprocess?: string | null;
+            /**
+             * Postprocess
+             * @description LLM post-process prompt
+             */
+            postprocess?: string | null;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+        };
+        /** ToolPreview */
+        ToolPreview: {
+            /**
+             * Id
+             * @description Null in a dry run
+             */
+            id?: string | null;
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Method */
+            method: string;
+            /** Path */
+            path: string;
+            /** Input Schema */
+            input_schema: {
+                [key: string]: unknown;
+            };
+            /** Timeout S */
+            timeout_s: number;
+        };
+        /** ToolPublic */
+        ToolPublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Integration Id
+             * Format: uuid
+             */
+            integration_id: string;
+            /**
+             * Agent Id
+             * Format: uuid
+             */
+            agent_id: string;
+            /** Name */
+            name: string;
+            /** Description */
+            description: string;
+            /** Method */
+            method: string;
+            /** Path */
+            path: string;
+            /** Input Schema */
+            input_schema: {
+                [key: string]: unknown;
+            };
+            /** Output Schema */
+            output_schema: {
+                [key: string]: unknown;
+            } | null;
+            /** Timeout S */
+            timeout_s: number;
+            /** Preprocess */
+            preprocess: string | null;
+            /** Postprocess */
+            postprocess: string | null;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ToolTestPublic */
+        ToolTestPublic: {
+            /**
+             * Ok
+             * @description False when the call failed (HTTP >= 400 or a tool error)
+             */
+            ok: boolean;
+            /** Status Code */
+            status_code: number | null;
+            /** Headers */
+            headers: {
+                [key: string]: string;
+            };
+            /**
+             * Body
+             * @description Response body, truncated, secrets redacted
+             */
+            body: string;
+            /** Body Truncated */
+            body_truncated: boolean;
+            /**
+             * Content
+             * @description What the agent's model would see
+             */
+            content: string;
+            /** Latency Ms */
+            latency_ms: number;
+            /** Error */
+            error?: string | null;
+        };
+        /** ToolTestRequest */
+        ToolTestRequest: {
+            /** Arguments */
+            arguments?: {
+                [key: string]: unknown;
+            };
+        };
+        /** ToolUpdate */
+        ToolUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Description */
+            description?: string | null;
+            /** Method */
+            method?: ("GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS") | null;
+            /** Path */
+            path?: string | null;
+            /** Input Schema */
+            input_schema?: {
+                [key: string]: unknown;
+            } | null;
+            /** Timeout S */
+            timeout_s?: number | null;
+            /** Preprocess */
+            preprocess?: string | null;
+            /** Postprocess */
+            postprocess?: string | null;
+            /** Enabled */
+            enabled?: boolean | null;
+        };
+        /** ToolsPublic */
+        ToolsPublic: {
+            /** Items */
+            items: components["schemas"]["ToolPublic"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** TraceNode */
+        TraceNode: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Conversation Id
+             * Format: uuid
+             */
+            conversation_id: string;
+            /** Message Id */
+            message_id: string | null;
+            /** Parent Id */
+            parent_id: string | null;
+            /**
+             * Kind
+             * @description run, llm_call or tool_call
+             */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Input */
+            input: unknown;
+            /** Output */
+            output: unknown;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Ended At */
+            ended_at: string | null;
+            /** Latency Ms */
+            latency_ms: number | null;
+            /** Ttft Ms */
+            ttft_ms: number | null;
+            /** Input Tokens */
+            input_tokens: number | null;
+            /** Output Tokens */
+            output_tokens: number | null;
+            /** Cost Usd */
+            cost_usd: number | null;
+            /** Error */
+            error: string | null;
+            /** Children */
+            children?: components["schemas"]["TraceNode"][];
+        };
+        /** TracePublic */
+        TracePublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Conversation Id
+             * Format: uuid
+             */
+            conversation_id: string;
+            /** Message Id */
+            message_id: string | null;
+            /** Parent Id */
+            parent_id: string | null;
+            /**
+             * Kind
+             * @description run, llm_call or tool_call
+             */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Input */
+            input: unknown;
+            /** Output */
+            output: unknown;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Ended At */
+            ended_at: string | null;
+            /** Latency Ms */
+            latency_ms: number | null;
+            /** Ttft Ms */
+            ttft_ms: number | null;
+            /** Input Tokens */
+            input_tokens: number | null;
+            /** Output Tokens */
+            output_tokens: number | null;
+            /** Cost Usd */
+            cost_usd: number | null;
+            /** Error */
+            error: string | null;
+        };
+        /**
+         * TracesPublic
+         * @description The conversation's trace rows, flat (`items`, by start time) and as a tree of runs with
+         *     their llm_call and tool_call children (`tree`), for the dashboard timeline.
+         */
+        TracesPublic: {
+            /** Items */
+            items: components["schemas"]["TracePublic"][];
+            /** Tree */
+            tree: components["schemas"]["TraceNode"][];
         };
         /** UserPublic */
         UserPublic: {
@@ -1436,6 +2218,572 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProvidersPublic"];
+                };
+            };
+        };
+    };
+    list_conversations: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                agent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationsPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_conversation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_messages: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagesPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_traces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TracesPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_integrations: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                agent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationsPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_integration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntegrationCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    import_openapi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                agent_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OpenAPIImport"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAPIImportPublic"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAPIImportPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_integration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                integration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_integration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                integration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_integration: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                integration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntegrationUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntegrationPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_tools: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                integration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolsPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_tool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                integration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ToolCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    read_tool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tool_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_tool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tool_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_tool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tool_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ToolUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    test_tool: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tool_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ToolTestRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolTestPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
