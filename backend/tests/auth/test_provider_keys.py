@@ -3,13 +3,23 @@ only, managed by owners and admins."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 from fastapi import FastAPI
+from pydantic import SecretStr
 from sqlalchemy import select
 
+from app.agents.models import Agent
+from app.auth.principal import Principal
 from app.auth.provider_keys import workspace_configured_providers, workspace_provider_key
+from app.config import Settings
 from app.credentials.models import EncryptedCredential
+from app.llm.messages import UserMessage
+from app.runs.models import default_model_factory
 from tests.conftest import OWNER_A, OWNER_B
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.server import Reply, Text
 
 KEYS = "/api/v1/workspace/provider-keys"
 SECRET = "sk-live-" + "a1b2c3d4" * 5
@@ -83,3 +93,37 @@ async def test_validation(client: httpx.AsyncClient) -> None:
     assert bad_url.status_code == 422
     assert SECRET not in bad_url.text
     assert not any(k["configured"] for k in (await client.get(KEYS)).json()["items"])
+
+
+async def _ask(model_factory: Any, agent: Agent, session: Any, principal: Principal) -> None:
+    """Build the agent's model as a run does and make one call."""
+    model = await model_factory(agent, session, principal)
+    async for _ in model.stream([UserMessage(content="hi")]):
+        pass
+
+
+async def test_a_workspace_key_goes_ahead_of_the_environment_key(
+    app: FastAPI, settings: Settings, client: httpx.AsyncClient
+) -> None:
+    """Through the real model factory and OpenAI SDK against a local fake OpenAI server:
+    workspace A's stored key is sent for A's agents, the environment's key for B's."""
+    async with FakeOpenAI() as fake:
+        env_settings = settings.model_copy(
+            update={
+                "openai_api_key": SecretStr("sk-env-" + "e" * 30),
+                "openai_base_url": f"{fake.base_url}/v1",
+                "llm_max_retries": 0,
+            }
+        )
+        fake.script = [Reply([Text("from A")]), Reply([Text("from B")])]
+        await client.put(f"{KEYS}/openai", json={"api_key": SECRET})
+        build = default_model_factory(env_settings)
+        async with app.state.sessionmaker() as session:
+            for ident in (OWNER_A, OWNER_B):
+                agent = Agent(
+                    workspace_id=ident.workspace_id, name="a", provider="openai", model="gpt-4o"
+                )
+                principal = Principal(workspace_id=ident.workspace_id, user_id=ident.user_id)
+                await _ask(build, agent, session, principal)
+    keys = [r.headers["authorization"] for r in fake.requests]
+    assert keys == [f"Bearer {SECRET}", "Bearer sk-env-" + "e" * 30]
