@@ -95,7 +95,9 @@ class AgentRun:
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._cancel_requested = False
-        self._ended = False
+        # The turn's last event waits until the turn has fully wound down (its conversation
+        # released), so whoever sees it may start the next turn right away.
+        self._final: RunEvent | None = None
 
     @property
     def conversation_id(self) -> uuid.UUID | None:
@@ -121,7 +123,9 @@ class AgentRun:
             return
         self._cancel_requested = True
         if self._task is None:
-            self.emit(RunError(code="cancelled", message="The run was cancelled before it started"))
+            self._queue.put_nowait(
+                RunError(code="cancelled", message="The run was cancelled before it started")
+            )
             self._queue.put_nowait(_DONE)
         elif not self._task.done():
             self._task.cancel()
@@ -142,7 +146,9 @@ class AgentRun:
 
     def emit(self, event: RunEvent) -> None:
         if isinstance(event, MessageComplete | RunError):
-            self._ended = True
+            if self._final is None:
+                self._final = event
+            return
         self._queue.put_nowait(event)
 
     async def _produce(self) -> None:
@@ -162,6 +168,6 @@ class AgentRun:
             logger.error("run failed: %s", type(exc).__name__, exc_info=exc)
             self.emit(RunError(code="internal_error", message="The run failed unexpectedly"))
         finally:
-            if not self._ended:
-                self.emit(RunError(code="cancelled", message="The run was cancelled"))
+            final = self._final or RunError(code="cancelled", message="The run was cancelled")
+            self._queue.put_nowait(final)
             self._queue.put_nowait(_DONE)
