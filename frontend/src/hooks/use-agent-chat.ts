@@ -207,9 +207,13 @@ export function useAgentChat({
   }, [closeSocket, connect]);
 
   useEffect(() => {
-    start();
+    // The first connection; state already starts as "connecting" (the page remounts per agent).
+    epoch.current += 1;
+    retries.current = 0;
+    refreshed.current = false;
+    connect(epoch.current);
     return closeSocket;
-  }, [start, closeSocket]);
+  }, [connect, closeSocket]);
 
   const sendFrame = useCallback((frame: Record<string, unknown>): boolean => {
     const ws = socket.current;
