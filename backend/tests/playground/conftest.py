@@ -22,8 +22,9 @@ from app.tools.base import Tool
 FRAME_WAIT_S = 10
 
 
-@pytest.fixture(scope="session")
-async def server_url(app: FastAPI) -> AsyncIterator[str]:
+@contextlib.asynccontextmanager
+async def serve(app: FastAPI) -> AsyncIterator[str]:
+    """Serve an already started app with uvicorn on 127.0.0.1; yields its ws:// base URL."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     sock.listen(64)
@@ -32,11 +33,19 @@ async def server_url(app: FastAPI) -> AsyncIterator[str]:
     config = uvicorn.Config(app, lifespan="off", log_level="warning", ws="websockets-sansio")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
-    yield f"ws://127.0.0.1:{port}"
-    server.should_exit = True
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-    sock.close()
+    try:
+        yield f"ws://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        sock.close()
+
+
+@pytest.fixture(scope="session")
+async def server_url(app: FastAPI) -> AsyncIterator[str]:
+    async with serve(app) as url:
+        yield url
 
 
 class Playground:

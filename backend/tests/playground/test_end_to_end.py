@@ -1,0 +1,127 @@
+"""Done-when: a script opens the socket, chats with an agent whose tool calls a local HTTP API
+(real model factory, real OpenAI SDK against the fake OpenAI server, real HTTP tool through the
+egress guard), sees every token and tool call as it happens, then reads the conversation and
+its trace tree over REST."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from pydantic import SecretStr
+
+from app.config import Settings
+from app.main import create_app
+from tests.conftest import OWNER_A, make_client, make_settings
+from tests.fakes.http_tool_server import FakeToolServer, json_reply
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.server import Call, Reply, Text
+from tests.playground.conftest import open_playground, serve
+
+TOOL_TOKEN = "tool-bearer-token-5f4e3d2c"
+OPENAI_KEY = "sk-e2e-openai-key-9a8b7c"
+
+
+async def test_script_chats_with_an_agent_whose_tool_calls_a_local_api(
+    app: FastAPI, settings: Settings, tmp_data_dir: Path
+) -> None:
+    with FakeToolServer() as api:
+        api.route("GET", "/weather/Paris", lambda r: json_reply(200, {"city": "Paris", "c": 21}))
+        script = [
+            Reply([Text("Let me check. "), Call("get_weather", {"city": "Paris"}, fragments=3)]),
+            Reply([Text("It is "), Text("21C in Paris.")]),
+        ]
+        async with FakeOpenAI(script) as llm:
+            e2e = create_app(
+                make_settings(
+                    settings.resolved_database_url,
+                    tmp_data_dir,
+                    tool_allowed_private_hosts="127.0.0.1",
+                    openai_api_key=SecretStr(OPENAI_KEY),
+                    openai_base_url=f"{llm.base_url}/v1",
+                    llm_max_retries=0,
+                )
+            )
+            async with (
+                LifespanManager(e2e),
+                serve(e2e) as url,
+                make_client(e2e, OWNER_A.api_key) as rest,
+            ):
+                agent = (
+                    await rest.post(
+                        "/api/v1/agents",
+                        json={
+                            "name": "Weather",
+                            "system_prompt": "Use the weather tool.",
+                            "provider": "openai",
+                            "model": "gpt-4o-mini",
+                        },
+                    )
+                ).json()
+                integration = await rest.post(
+                    f"/api/v1/agents/{agent['id']}/integrations",
+                    json={
+                        "name": "Weather API",
+                        "base_url": api.url,
+                        "auth_type": "bearer",
+                        "secrets": {"token": TOOL_TOKEN},
+                    },
+                )
+                assert integration.status_code == 201, integration.text
+                tool = await rest.post(
+                    f"/api/v1/integrations/{integration.json()['id']}/tools",
+                    json={
+                        "name": "get_weather",
+                        "description": "Current weather in a city",
+                        "path": "/weather/{city}",
+                        "input_schema": {
+                            "type": "object",
+                            "properties": {"city": {"type": "string"}},
+                            "required": ["city"],
+                        },
+                    },
+                )
+                assert tool.status_code == 201, tool.text
+
+                async with open_playground(url, agent["id"], OWNER_A.api_key) as pg:
+                    frames = await pg.turn("Weather in Paris?")
+                conversation_id = frames[0]["conversation_id"]
+                messages = (
+                    await rest.get(f"/api/v1/conversations/{conversation_id}/messages")
+                ).json()
+                traces = (await rest.get(f"/api/v1/conversations/{conversation_id}/traces")).json()
+
+    kinds = [(f["type"], f.get("delta") or f.get("tool_name")) for f in frames]
+    assert kinds == [
+        ("conversation_started", None),
+        ("content_delta", "Let me check. "),
+        ("tool_use_start", "get_weather"),
+        ("tool_use_complete", "get_weather"),
+        ("content_delta", "It is "),
+        ("content_delta", "21C in Paris."),
+        ("message_complete", None),
+    ]
+    assert frames[2]["input"] == {"city": "Paris"}
+    assert frames[3]["is_error"] is False
+    assert "21" in json.dumps(frames[3]["result"])
+    done = frames[-1]
+    assert done["usage"] == {"input_tokens": 24, "output_tokens": 14}
+    assert done["cost_usd"] is not None and done["cost_usd"] > 0
+
+    # The tool really called the local API, with its credential.
+    [request] = api.requests
+    assert request.path == "/weather/Paris"
+    assert request.header("Authorization") == f"Bearer {TOOL_TOKEN}"
+    # The model got the tool's result on its second call.
+    second = llm.bodies()[1]["messages"]
+    assert second[-1]["role"] == "tool" and "21" in second[-1]["content"]
+
+    assert [m["role"] for m in messages["items"]] == ["user", "assistant", "tool", "assistant"]
+    assert messages["items"][-1]["content"] == "It is 21C in Paris."
+    [run] = traces["tree"]
+    assert [c["kind"] for c in run["children"]] == ["llm_call", "tool_call", "llm_call"]
+    assert run["message_id"] == done["message_id"]
+    everything = json.dumps([frames, messages, traces])
+    assert TOOL_TOKEN not in everything and OPENAI_KEY not in everything
