@@ -18,7 +18,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 from app.agents.router import AgentDep
 from app.auth.deps import CurrentPrincipal
 from app.database import SessionDep
-from app.integrations import importer, service, trial
+from app.integrations import importer, service, tool_service, trial
 from app.integrations.models import Integration, Tool
 from app.integrations.schemas import (
     IntegrationCreate,
@@ -143,7 +143,7 @@ async def delete_integration(integration: IntegrationDep, session: SessionDep) -
 async def list_tools(
     integration: IntegrationDep, session: SessionDep, limit: Limit = 50, offset: Offset = 0
 ) -> ToolsPublic:
-    return await service.list_tools(session, integration, limit=limit, offset=offset)
+    return await tool_service.list_tools(session, integration, limit=limit, offset=offset)
 
 
 @router.post(
@@ -154,22 +154,22 @@ async def list_tools(
 async def create_tool(
     integration: IntegrationDep, data: ToolCreate, session: SessionDep
 ) -> ToolPublic:
-    return await service.create_tool(session, integration, data)
+    return await tool_service.create_tool(session, integration, data)
 
 
 @router.get("/tools/{tool_id}", response_model=ToolPublic)
 async def read_tool(tool: ToolDep) -> ToolPublic:
-    return service.tool_public(tool)
+    return tool_service.tool_public(tool)
 
 
 @router.patch("/tools/{tool_id}", response_model=ToolPublic)
 async def update_tool(tool: ToolDep, data: ToolUpdate, session: SessionDep) -> ToolPublic:
-    return await service.update_tool(session, tool, data)
+    return await tool_service.update_tool(session, tool, data)
 
 
 @router.delete("/tools/{tool_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_tool(tool: ToolDep, session: SessionDep) -> Response:
-    await service.delete_tool(session, tool)
+    await tool_service.delete_tool(session, tool)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

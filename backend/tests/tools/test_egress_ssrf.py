@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.tools.addresses import AllowEntry, parse_allowlist
 from app.tools.egress import ALLOW_SETTING, EgressBlocked, EgressError
 from tests.fakes.http_tool_server import FakeToolServer
 from tests.tools.conftest import Canary, GuardFactory, RecordingBackend, fake_resolver
@@ -231,3 +232,18 @@ async def test_unknown_names_fail_cleanly(make_guard: GuardFactory) -> None:
     guard = make_guard(resolver=fake_resolver({}))
     with pytest.raises(EgressError, match=r"Could not resolve host 'nowhere\.invalid'"):
         await guard.request("GET", "http://nowhere.invalid/")
+
+
+@pytest.mark.parametrize(
+    ("entry", "host", "port"),
+    [
+        ("LocalHost", "localhost", None),
+        ("intranet.example:8080", "intranet.example", 8080),
+        ("[::1]:9000", "::1", 9000),
+        ("::1", "::1", None),
+        ("0x7f.1", "127.0.0.1", None),
+        ("host.example.", "host.example", None),
+    ],
+)
+def test_allowlist_entries_are_normalised(entry: str, host: str, port: int | None) -> None:
+    assert parse_allowlist([entry]) == [AllowEntry(host, port)]
