@@ -5,7 +5,7 @@ VENV := backend/.venv
 PY := $(abspath $(VENV))/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint test-backend clean
+.PHONY: install run test lint test-backend clean bench
 
 $(STAMP): backend/pyproject.toml backend/requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ test-backend: install
 	@bash scripts/test-backend.sh
 
 test: lint test-backend
+
+# Platform overhead against the direct SDK path, on PostgreSQL + Redis (see bench/README.md).
+bench: install
+	$(PY) -m pip install --quiet --disable-pip-version-check -c backend/requirements.lock -e 'backend[bench]'
+	@bash bench/run.sh
 
 clean:
 	rm -rf $(VENV) backend/.pytest_cache backend/.mypy_cache backend/.ruff_cache

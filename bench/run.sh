@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# `make bench`: the whole benchmark, end to end, on 127.0.0.1 (see bench/README.md).
+# Needs PostgreSQL on 127.0.0.1:5432 (user postgres) and Redis on 127.0.0.1:6379, as `make test`.
+set -euo pipefail
+cd "$(dirname "$0")"
+PY=../backend/.venv/bin/python
+
+# 512 playground sockets plus the direct path's connections need more than the usual 1024 files.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || ulimit -n 8192 2>/dev/null || true
+if [ "$(ulimit -n)" != "unlimited" ] && [ "$(ulimit -n)" -lt 4096 ]; then
+  echo "open-files limit is $(ulimit -n); the 512-socket level needs about 3000" >&2
+fi
+
+exec "$PY" harness.py "$@"

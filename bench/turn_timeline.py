@@ -1,0 +1,199 @@
+"""Where the platform's added time to first token goes: one turn's timeline, step by step.
+
+Runs the backend app in this process (one uvicorn worker, the bench's production settings from
+the environment), plays a few warm turns over a real WebSocket and prints, for the last one,
+every SQL statement, Redis command and provider request with its start offset and duration
+from the moment the `user_message` frame was sent, up to the first `content_delta`.
+
+    python bench/turn_timeline.py --token KEY --agent-id ID      # env as bench/harness.py sets
+
+The harness runs it after the driver and stores the timeline with the results. It only
+observes (SQLAlchemy events, a wrapper on this process's Redis client and httpx2 sends);
+nothing in the app is changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import socket
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx2
+import uvicorn
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from websockets.asyncio.client import connect
+
+from clients import PROMPT
+
+Step = tuple[float, float, str]  # start, duration, what
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.steps: list[Step] = []
+
+    def add(self, started: float, what: str) -> None:
+        self.steps.append((started, time.perf_counter() - started, what))
+
+
+def observe_sql(engine: Any, recorder: Recorder) -> None:
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        conn.info.setdefault("bench_started", []).append(time.perf_counter())
+
+    @event.listens_for(engine.sync_engine, "after_cursor_execute")
+    def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        started = conn.info["bench_started"].pop()
+        recorder.add(started, "sql " + " ".join(statement.split())[:90])
+
+    @event.listens_for(engine.sync_engine, "commit")
+    def commit(conn: Any) -> None:
+        recorder.steps.append((time.perf_counter(), 0.0, "sql COMMIT issued"))
+
+    @event.listens_for(Session, "after_commit")
+    def committed(session: Session) -> None:
+        recorder.steps.append((time.perf_counter(), 0.0, "sql COMMIT done"))
+
+
+def observe_model(app: Any, recorder: Recorder) -> None:
+    """Wrap the app's model and tool factories (hooks meant for swapping) to time them and the
+    moment the run loop asks the model to stream."""
+    make_model, make_tools = app.state.model_factory, app.state.tool_factory
+
+    async def model_factory(*args: Any) -> Any:
+        started = time.perf_counter()
+        model = await make_model(*args)
+        recorder.add(started, "model_factory (agent's model + provider key)")
+        stream = model.stream
+
+        def timed_stream(*a: Any, **k: Any) -> Any:
+            recorder.steps.append((time.perf_counter(), 0.0, "run loop calls model.stream"))
+            return stream(*a, **k)
+
+        model.stream = timed_stream
+        return model
+
+    async def tool_factory(*args: Any) -> Any:
+        started = time.perf_counter()
+        tools = await make_tools(*args)
+        recorder.add(started, "tool_factory (agent's tools)")
+        return tools
+
+    app.state.model_factory, app.state.tool_factory = model_factory, tool_factory
+
+
+def observe_redis(redis: Any, recorder: Recorder) -> None:
+    original: Callable[..., Awaitable[Any]] = redis.execute_command
+
+    async def execute(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await original(*args, **kwargs)
+        finally:
+            recorder.add(started, f"redis {args[0]}")
+
+    redis.execute_command = execute
+
+
+def observe_http(recorder: Recorder) -> None:
+    """Provider requests: time until the response headers (the SDK's httpx2 client)."""
+    original = httpx2.AsyncClient.send
+
+    async def send(self: httpx2.AsyncClient, request: Any, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        response = await original(self, request, *args, **kwargs)
+        recorder.add(started, f"http {request.method} {request.url.path} (to headers)")
+        return response
+
+    httpx2.AsyncClient.send = send  # type: ignore[method-assign]
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    from app.main import create_app
+
+    recorder = Recorder()
+    app = create_app()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+        if serving.done():
+            raise RuntimeError("in-process server did not start")
+    observe_sql(app.state.engine, recorder)
+    if app.state.redis is not None:
+        observe_redis(app.state.redis, recorder)
+    observe_http(recorder)
+    observe_model(app, recorder)
+    turns = []
+    try:
+        url = f"ws://127.0.0.1:{port}/api/v1/playground/{args.agent_id}"
+        async with connect(url, ping_interval=None) as ws:
+            await ws.send(json.dumps({"type": "auth", "token": args.token}))
+            while json.loads(await ws.recv()).get("type") != "agent_loaded":
+                pass
+            for _ in range(args.turns):
+                recorder.steps.clear()
+                sent = time.perf_counter()
+                frame = {"type": "user_message", "content": PROMPT, "conversation_id": None}
+                await ws.send(json.dumps(frame))
+                first = done = None
+                while done is None:
+                    kind = json.loads(await asyncio.wait_for(ws.recv(), 30)).get("type")
+                    if kind == "content_delta" and first is None:
+                        first = time.perf_counter()
+                    elif kind in ("message_complete", "error"):
+                        done = time.perf_counter()
+                await asyncio.sleep(0.2)  # let the run finish its bookkeeping before the next
+                turns.append((sent, first, done, sorted(recorder.steps)))
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(serving, 10)
+    sent, first, done, steps = turns[-1]
+
+    def offset(t: float) -> float:
+        return round((t - sent) * 1000, 2)
+
+    return {
+        "first_delta_ms": offset(first) if first else None,
+        "message_complete_ms": offset(done) if done else None,
+        "steps": [
+            {"at_ms": offset(start), "took_ms": round(took * 1000, 2), "what": what}
+            for start, took, what in steps
+        ],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--token", required=True)
+    parser.add_argument("--agent-id", required=True)
+    parser.add_argument("--turns", type=int, default=4)
+    parser.add_argument("--out", default="", help="also write the timeline JSON here")
+    args = parser.parse_args()
+    timeline = asyncio.run(run(args))
+    for step in timeline["steps"]:
+        print(f"{step['at_ms']:9.2f} ms  +{step['took_ms']:7.2f} ms  {step['what']}")
+    print(
+        f"first content_delta at {timeline['first_delta_ms']} ms; "
+        f"message_complete at {timeline['message_complete_ms']} ms"
+    )
+    if args.out:
+        with open(args.out, "w") as f:
+            json.dump(timeline, f, indent=2)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
