@@ -1,0 +1,62 @@
+/**
+ * SWR hooks for an agent's conversations, their stored messages and their traces.
+ * Keys start with the API path, like the hooks in src/lib/api/hooks.ts.
+ */
+import useSWR from "swr";
+import { api, unwrap, type Schemas } from "@/lib/api/client";
+
+export type Conversation = Schemas["ConversationPublic"];
+export type TraceNode = Schemas["TraceNode"];
+export type Traces = Schemas["TracesPublic"];
+
+export const conversationKeys = {
+  list: (agentId: string, limit: number) => ["/api/v1/agents/{agent_id}/conversations", agentId, limit] as const,
+  messages: (conversationId: string) => ["/api/v1/conversations/{conversation_id}/messages", conversationId] as const,
+  traces: (conversationId: string) => ["/api/v1/conversations/{conversation_id}/traces", conversationId] as const,
+};
+
+/** True for any page of this agent's conversation list (to refresh after a new chat). */
+export function isConversationListKey(agentId: string) {
+  return (key: unknown) =>
+    Array.isArray(key) && key[0] === "/api/v1/agents/{agent_id}/conversations" && key[1] === agentId;
+}
+
+export function useConversations(agentId: string, limit = 20) {
+  return useSWR(
+    conversationKeys.list(agentId, limit),
+    async () =>
+      unwrap(
+        await api.GET("/api/v1/agents/{agent_id}/conversations", {
+          params: { path: { agent_id: agentId }, query: { limit, offset: 0 } },
+        }),
+      ),
+    { keepPreviousData: true },
+  );
+}
+
+/** Every stored message of a conversation (up to the API's 500 per page). */
+export async function fetchMessages(conversationId: string) {
+  return unwrap(
+    await api.GET("/api/v1/conversations/{conversation_id}/messages", {
+      params: { path: { conversation_id: conversationId }, query: { limit: 500, offset: 0 } },
+    }),
+  );
+}
+
+export function useTraces(conversationId: string | null) {
+  return useSWR(conversationId ? conversationKeys.traces(conversationId) : null, async () =>
+    unwrap(
+      await api.GET("/api/v1/conversations/{conversation_id}/traces", {
+        params: { path: { conversation_id: conversationId as string } },
+      }),
+    ),
+  );
+}
+
+export async function deleteConversation(conversationId: string): Promise<void> {
+  unwrap(
+    await api.DELETE("/api/v1/conversations/{conversation_id}", {
+      params: { path: { conversation_id: conversationId } },
+    }),
+  );
+}
