@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 # A claim outlives any sane run; it only matters if a worker dies holding it.
 CLAIM_TTL_S = 15 * 60
 _RETRY_S = 1.0
+_MAX_RETRY_S = 30.0
 
 
 class RunRegistry:
@@ -40,13 +41,16 @@ class RunRegistry:
         self._subscribed = asyncio.Event()
 
     async def start(self) -> None:
-        """Listen for cancels published by other workers (no-op without Redis)."""
+        """Listen for cancels published by other workers (no-op without Redis). Never blocks
+        startup: an unreachable Redis is retried in the background."""
         if self._redis is None:
             return
         self._listener = asyncio.create_task(self._listen(), name="run-cancel-listener")
-        # Wait (boundedly) for the subscription so a cancel sent right after start is heard.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._subscribed.wait(), timeout=5)
+
+    async def subscribed(self) -> None:
+        """Wait until cancels from other workers are heard (tests; never returns without
+        Redis)."""
+        await self._subscribed.wait()
 
     async def stop(self) -> None:
         if self._listener is not None:
@@ -109,11 +113,13 @@ class RunRegistry:
 
     async def _listen(self) -> None:
         assert self._redis is not None
+        delay = _RETRY_S
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
                     await pubsub.subscribe(self._channel)
                     self._subscribed.set()
+                    delay = _RETRY_S
                     async for message in pubsub.listen():
                         if message.get("type") != "message":
                             continue
@@ -122,5 +128,8 @@ class RunRegistry:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # keep listening through Redis restarts
-                logger.warning("run-cancel listener restarting (%s)", type(exc).__name__)
-                await asyncio.sleep(_RETRY_S)
+                log = logger.warning if delay == _RETRY_S else logger.debug
+                log("run-cancel listener: Redis unavailable (%s), retrying", type(exc).__name__)
+                self._subscribed.clear()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, _MAX_RETRY_S)

@@ -154,6 +154,7 @@ async def test_cancel_published_by_another_worker_stops_the_run(app: FastAPI) ->
     here = RunRegistry(app.state.settings, app.state.redis)
     elsewhere = RunRegistry(app.state.settings, app.state.redis)
     await here.start()
+    await asyncio.wait_for(here.subscribed(), 10)
     try:
         pause = Pause(asyncio.Event())
         model = ScriptedModel([[text("x"), pause, text("y")]])
