@@ -124,6 +124,7 @@ class FakeServer:
         self.auto_delay_s = auto_delay_s
         self.port = port
         self.requests: list[Recorded] = []
+        self.dropped_by_client = 0  # streams the client hung up on before their end
         self._server: asyncio.Server | None = None
         self._handlers: set[asyncio.Task[None]] = set()
 
@@ -233,8 +234,15 @@ class FakeServer:
                 writer.close()
                 return False
             assert isinstance(piece, bytes)
-            writer.write(conn.send(h11.Data(data=piece)))
-            await writer.drain()
+            try:
+                writer.write(conn.send(h11.Data(data=piece)))
+                await writer.drain()
+            except ConnectionError:
+                self.dropped_by_client += 1
+                raise
+            if writer.transport.is_closing():
+                self.dropped_by_client += 1
+                return False
             await asyncio.sleep(step.delay_s)
         writer.write(conn.send(h11.EndOfMessage()))
         await writer.drain()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from app.llm.base import Finish, TextDelta, ToolCall, Usage
@@ -36,7 +38,7 @@ async def test_plain_text_streams_as_deltas_then_usage_then_finish(vendor: str) 
 
 async def test_text_split_mid_utf8_character_arrives_whole(vendor: str) -> None:
     text = "héllo wörld 👋🏽 naïve café ✓"
-    reply = Reply([Text(text[:9]), Text(text[9:])], byte_chunk=3, delay_s=0.001)
+    reply = Reply([Text(text[:9]), Text(text[9:])], byte_chunk=5)
     async with fake_server(vendor, [reply]) as fake:
         events = await collect(model_for(vendor, fake))
     deltas = [e.text for e in events if isinstance(e, TextDelta)]
@@ -246,3 +248,19 @@ async def test_gemini_refuses_an_empty_conversation_before_sending() -> None:
             await collect(model_for("google", fake), [])
     assert "at least one user message" in caught.value.message
     assert fake.requests == []
+
+
+async def test_a_consumer_that_stops_early_hangs_up_on_the_vendor(vendor: str) -> None:
+    """A cancelled run must not keep paying for tokens nobody reads."""
+    reply = Reply([Text(f"word {i} ") for i in range(400)], delay_s=0.005)
+    async with fake_server(vendor, [reply]) as fake:
+        stream = model_for(vendor, fake).stream(HELLO)
+        first = await anext(stream)
+        await stream.aclose()  # what `break` or a cancelled task does
+        for _ in range(400):  # bounded: the server notices within a few writes
+            if fake.dropped_by_client:
+                break
+            await asyncio.sleep(0.01)
+    assert first == TextDelta(text="word 0 ")
+    assert fake.dropped_by_client == 1
+    assert not any(name.startswith("x-agent-builder") for name in fake.requests[0].headers)

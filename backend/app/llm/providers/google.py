@@ -18,6 +18,7 @@ import base64
 import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import httpx2
@@ -60,6 +61,8 @@ from app.llm.retry import RetryPolicy, stream_with_retries
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/"
 SYNTHETIC_ID_PREFIX = "gcall_"
+# Tags a request with its stream on its way to our HTTP client; removed before sending.
+STREAM_ID_HEADER = "x-agent-builder-stream"
 # Google's documented stand-in for a thought signature we no longer have.
 SKIP_SIGNATURE = base64.urlsafe_b64decode("skip_thought_signature_validator")
 _SIGNATURES_KEPT = 4096
@@ -85,14 +88,49 @@ class _Signatures:
 signatures = _Signatures(_SIGNATURES_KEPT)
 
 
-def _new_client(api_key: str, base_url: str, timeout_s: float) -> genai.Client:
+class _HangUpClient(httpx2.AsyncClient):
+    """The SDK's HTTP client, keeping each stream's response by our stream id.
+
+    The SDK keeps a stream's HTTP response alive in a reference cycle after its iterator is
+    closed, so a consumer that stops early (a cancelled run) would keep Gemini generating
+    until the garbage collector ran. With this, the stream's own `finally` hangs up.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.responses: dict[str, httpx2.Response] = {}
+
+    async def send(self, request: httpx2.Request, **kwargs: Any) -> httpx2.Response:
+        stream_id = request.headers.pop(STREAM_ID_HEADER, None)
+        response = await super().send(request, **kwargs)
+        if stream_id:
+            self.responses[stream_id] = response
+        return response
+
+    async def hang_up(self, stream_id: str) -> None:
+        response = self.responses.pop(stream_id, None)
+        if response is not None:
+            await response.aclose()
+
+
+@dataclass(frozen=True)
+class _Clients:
+    genai: genai.Client
+    http: _HangUpClient
+
+
+def _new_client(api_key: str, base_url: str, timeout_s: float) -> _Clients:
     # No retry_options: the SDK does not retry, our RetryPolicy does.
-    options = types.HttpOptions(base_url=base_url, timeout=int(timeout_s * 1000))
-    return genai.Client(api_key=api_key, vertexai=False, http_options=options)
+    http = _HangUpClient()
+    options = types.HttpOptions(
+        base_url=base_url, timeout=int(timeout_s * 1000), httpx_async_client=http
+    )
+    return _Clients(genai.Client(api_key=api_key, vertexai=False, http_options=options), http)
 
 
-async def _close_client(client: genai.Client) -> None:
-    await client.aio.aclose()
+async def _close_client(clients: _Clients) -> None:
+    await clients.genai.aio.aclose()
+    await clients.http.aclose()
 
 
 clients = ClientCache(_new_client, _close_client)
@@ -171,7 +209,8 @@ class GoogleModel(Model):
     ) -> None:
         self.name = name
         self.base_url = base_url or DEFAULT_BASE_URL
-        self.client = clients.get(api_key, self.base_url, timeout_s)
+        self._clients = clients.get(api_key, self.base_url, timeout_s)
+        self.client = self._clients.genai
         self.retry = retry or RetryPolicy()
         self.vendor = Vendor("google", "Google Gemini", "GOOGLE_API_KEY", self.base_url, api_key)
 
@@ -186,9 +225,16 @@ class GoogleModel(Model):
         )
 
     def _config(
-        self, system: str | None, tools: Sequence[ToolSpec], settings: ModelSettings
+        self,
+        system: str | None,
+        tools: Sequence[ToolSpec],
+        settings: ModelSettings,
+        stream_id: str = "",
     ) -> types.GenerateContentConfig:
         return types.GenerateContentConfig(
+            http_options=types.HttpOptions(headers={STREAM_ID_HEADER: stream_id})
+            if stream_id
+            else None,
             system_instruction=system,
             tools=list(to_google_tools(tools)) or None,
             temperature=settings.temperature,
@@ -205,7 +251,8 @@ class GoogleModel(Model):
         system, contents = to_google_contents(messages)
         if not contents:
             raise ProviderBadRequest(self.vendor.name, "Gemini needs at least one user message")
-        config = self._config(system, tools, settings)
+        stream_id = uuid.uuid4().hex
+        config = self._config(system, tools, settings, stream_id)
         received = False
         try:
             stream = await self.client.aio.models.generate_content_stream(
@@ -228,6 +275,8 @@ class GoogleModel(Model):
             raise broken_stream(self.vendor, "a chunk is not valid JSON") from None
         except ValueError as error:  # the SDK refused to build the request
             raise sdk_refused(self.vendor, error) from None
+        finally:
+            await self._clients.http.hang_up(stream_id)
 
     async def _translate(
         self, stream: AsyncIterator[types.GenerateContentResponse]
