@@ -1,6 +1,7 @@
-import { NextResponse, type NextRequest } from "next/server";
+import type { NextRequest } from "next/server";
 import createMiddleware from "next-intl/middleware";
 import { routing } from "./i18n/routing";
+import { forwardToBackend } from "./lib/backend-proxy";
 import { backendUrl } from "./lib/runtime-config";
 
 const intl = createMiddleware(routing);
@@ -11,10 +12,9 @@ export function isBackendPath(pathname: string): boolean {
 }
 
 export default function proxy(request: NextRequest) {
-  const { pathname, search } = request.nextUrl;
-  if (isBackendPath(pathname)) {
+  if (isBackendPath(request.nextUrl.pathname)) {
     // Same-origin REST: the backend's session cookies are set for the dashboard's host.
-    return NextResponse.rewrite(new URL(pathname + search, backendUrl()));
+    return forwardToBackend(request, backendUrl());
   }
   return intl(request);
 }

@@ -1,0 +1,54 @@
+import { createAgent, expect, signIn, snap, test } from "./fixtures";
+
+test("switch to German and back, staying on the same page", async ({ page }) => {
+  await signIn(page);
+  const id = await createAgent(page, `Übersetzer ${Date.now()}`);
+
+  await page.goto("/agents");
+  await expect(page.getByRole("heading", { name: "Agents" })).toBeVisible();
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+
+  await page.getByRole("button", { name: "Language" }).click();
+  await page.getByRole("menuitem", { name: "Deutsch" }).click();
+  await expect(page).toHaveURL(/\/de\/agents$/);
+  await expect(page.getByRole("heading", { name: "Agenten" })).toBeVisible();
+  await expect(page.locator("html")).toHaveAttribute("lang", "de");
+  await expect(page.getByRole("link", { name: "Neuer Agent" })).toBeVisible();
+  await snap(page, "agents-de");
+
+  // Links keep the language.
+  await page.getByRole("link", { name: /^Übersetzer/ }).first().click();
+  await expect(page).toHaveURL(new RegExp(`/de/agents/${id}$`));
+  const tabs = page.getByRole("navigation", { name: "Bereiche des Agenten" });
+  await expect(tabs.getByRole("link", { name: "Einstellungen" })).toHaveAttribute("aria-current", "page");
+  await expect(tabs.getByRole("link", { name: "Werkzeuge" })).toBeVisible();
+  await expect(page.getByLabel("Systemprompt")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Änderungen speichern" })).toBeVisible();
+  await snap(page, "agent-settings-de");
+
+  await page.goto("/de/settings");
+  await expect(page.getByRole("heading", { name: "Arbeitsbereich" })).toBeVisible();
+  await expect(page.getByRole("tab", { name: "Mitglieder" })).toBeVisible();
+
+  // `/agents` itself is always English, whatever was chosen before.
+  await page.goto(`/agents/${id}`);
+  await expect(page.getByRole("link", { name: "Settings", exact: true })).toBeVisible();
+
+  await page.goto(`/de/agents/${id}`);
+  await page.getByRole("button", { name: "Sprache" }).click();
+  await page.getByRole("menuitem", { name: "English" }).click();
+  await expect(page).toHaveURL(new RegExp(`/agents/${id}$`));
+  await expect(page).not.toHaveURL(/\/de\//);
+  await expect(page.getByRole("button", { name: "Save changes" })).toBeVisible();
+});
+
+test("dark theme", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/agents");
+  await page.getByRole("button", { name: "Theme" }).click();
+  await page.getByRole("menuitem", { name: "Dark" }).click();
+  await expect(page.locator("html")).toHaveClass(/dark/);
+  await snap(page, "agents-dark");
+  await page.reload();
+  await expect(page.locator("html")).toHaveClass(/dark/);
+});
