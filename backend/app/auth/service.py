@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -340,7 +340,3 @@ async def authenticate_token(session: AsyncSession, jwt_secret: str, token: str)
     if tokens.looks_like_api_key(token):
         return await _principal_from_api_key(session, token)
     return await _principal_from_jwt(session, jwt_secret, token)
-
-
-async def count_users(session: AsyncSession) -> int:
-    return int(await session.scalar(select(func.count()).select_from(User)) or 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import httpx
@@ -228,3 +229,16 @@ async def test_random_uuid_login_workspace_is_invalid(anon_client: httpx.AsyncCl
         },
     )
     assert response.status_code == 401
+
+
+async def test_two_setups_at_once_make_one_owner(
+    app: FastAPI, anon_client: httpx.AsyncClient
+) -> None:
+    await wipe_everything(app)
+    first, second = await asyncio.gather(
+        anon_client.post("/api/v1/auth/setup", json=SETUP),
+        anon_client.post("/api/v1/auth/setup", json={**SETUP, "email": "second@example.com"}),
+    )
+    assert sorted([first.status_code, second.status_code]) == [201, 409]
+    async with app.state.sessionmaker() as session:
+        assert len(list(await session.scalars(select(User)))) == 1
