@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from pydantic import SecretStr
 
@@ -157,3 +159,20 @@ async def test_close_clients_closes_the_pools_and_later_calls_get_new_ones() -> 
     after = get_model("openai", "gpt-4o", settings=settings)
     assert isinstance(after, OpenAIModel)
     assert after.client is not before.client and not after.client.is_closed()
+
+
+def test_each_event_loop_gets_its_own_clients() -> None:
+    """A pool's connections belong to one loop: a CLI running asyncio.run twice must not
+    reuse the first (closed) loop's client."""
+    settings = make_settings(openai_api_key=SecretStr("key-loops"))
+
+    async def two_models() -> tuple[object, object]:
+        first = get_model("openai", "gpt-4o", settings=settings)
+        second = get_model("openai", "gpt-4o", settings=settings)
+        assert isinstance(first, OpenAIModel) and isinstance(second, OpenAIModel)
+        return first.client, second.client
+
+    a1, a2 = asyncio.run(two_models())
+    b1, _ = asyncio.run(two_models())
+    assert a1 is a2
+    assert b1 is not a1

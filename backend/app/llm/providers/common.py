@@ -7,8 +7,10 @@ key scrubbed out should the vendor have echoed it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -57,8 +59,9 @@ class Vendor:
 
 class ClientCache(Generic[Client]):
     """SDK clients by (api key, base URL, timeout): one connection pool each, reused by every
-    call. Bounded; a client pushed out is left to the garbage collector, as a stream may still
-    be reading from it."""
+    call. Kept per event loop, since a pool belongs to the loop that opened its connections
+    (a CLI or a test may run several loops in turn). Bounded; a client pushed out is left to
+    the garbage collector, as a stream may still be reading from it."""
 
     def __init__(
         self,
@@ -69,21 +72,34 @@ class ClientCache(Generic[Client]):
         self.make = make
         self.close = close
         self.size = size
-        self.clients: OrderedDict[tuple[str, str, float], Client] = OrderedDict()
+        self.by_loop: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, OrderedDict[tuple[str, str, float], Client]
+        ] = weakref.WeakKeyDictionary()
+        self.outside_loop: OrderedDict[tuple[str, str, float], Client] = OrderedDict()
+
+    def _clients(self) -> OrderedDict[tuple[str, str, float], Client]:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return self.outside_loop
+        return self.by_loop.setdefault(loop, OrderedDict())
 
     def get(self, api_key: str, base_url: str, timeout_s: float) -> Client:
+        clients = self._clients()
         key = (api_key, base_url, timeout_s)
-        client = self.clients.get(key)
+        client = clients.get(key)
         if client is None:
-            client = self.clients[key] = self.make(api_key, base_url, timeout_s)
-        self.clients.move_to_end(key)
-        while len(self.clients) > self.size:
-            self.clients.popitem(last=False)
+            client = clients[key] = self.make(api_key, base_url, timeout_s)
+        clients.move_to_end(key)
+        while len(clients) > self.size:
+            clients.popitem(last=False)
         return client
 
     async def aclose(self) -> None:
-        clients = list(self.clients.values())
-        self.clients.clear()
+        """Close this loop's clients (and those made outside any loop)."""
+        clients = [*self._clients().values(), *self.outside_loop.values()]
+        self._clients().clear()
+        self.outside_loop.clear()
         for client in clients:
             await self.close(client)
 
