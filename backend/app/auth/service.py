@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -131,6 +131,12 @@ async def _start_session(
     family_id: uuid.UUID | None = None,
 ) -> SessionPublic:
     family_id = family_id or uuid.uuid4()
+    # Keep the table small: a user's expired refresh tokens are of no further use.
+    await session.execute(
+        delete(RefreshToken).where(
+            RefreshToken.user_id == user.id, RefreshToken.expires_at < _now()
+        )
+    )
     refresh = await _issue_refresh(session, config, user.id, workspace.id, family_id)
     await session.commit()
     access = tokens.encode_access_token(

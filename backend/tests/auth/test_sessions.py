@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.agents.models import Agent
-from app.auth.models import User
+from app.auth.models import RefreshToken, User
 from app.auth.principal import DEFAULT_WORKSPACE_ID
 from tests.auth.conftest import bearer, login, wipe_everything
 from tests.conftest import OWNER_A, OWNER_B
@@ -242,3 +243,24 @@ async def test_two_setups_at_once_make_one_owner(
     assert sorted([first.status_code, second.status_code]) == [201, 409]
     async with app.state.sessionmaker() as session:
         assert len(list(await session.scalars(select(User)))) == 1
+
+
+async def test_expired_refresh_tokens_are_refused_and_pruned(
+    app: FastAPI, anon_client: httpx.AsyncClient
+) -> None:
+    old = await login(anon_client, OWNER_A)
+    anon_client.cookies.clear()
+    async with app.state.sessionmaker() as session:
+        await session.execute(
+            update(RefreshToken).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+        await session.commit()
+    expired = await anon_client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": old["refresh_token"]}
+    )
+    assert expired.status_code == 401
+    assert expired.json()["error"]["code"] == "auth_expired"
+    await login(anon_client, OWNER_A)
+    async with app.state.sessionmaker() as session:
+        remaining = list(await session.scalars(select(RefreshToken)))
+    assert len(remaining) == 1 and remaining[0].expires_at > datetime.now(UTC)
