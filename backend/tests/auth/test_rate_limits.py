@@ -63,6 +63,10 @@ async def test_per_address_limit_covers_public_routes(app: FastAPI, settings: Se
         _assert_429(await anon.post("/api/v1/auth/login", json=right))
         # Load-balancer probes are never throttled.
         assert (await anon.get("/health")).status_code == 200
+        # Another address has its own budget (in-process transport: no packet is sent).
+        transport = httpx.ASGITransport(app=limited, client=("192.0.2.7", 4000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as elsewhere:
+            assert (await elsewhere.post("/api/v1/auth/login", json=right)).status_code == 200
 
 
 async def test_a_429_carries_cors_headers(app: FastAPI, settings: Settings) -> None:
