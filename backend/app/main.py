@@ -74,6 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # First: production refuses to start without ENCRYPTION_KEYS (KeyringError).
         app.state.keyring = load_keyring(settings)
         install_keyring(app.state.keyring)
+        # And without JWT_SECRET (development generates one into DATA_DIR).
+        app.state.jwt_secret = resolve_jwt_secret(settings)
         if settings.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         if settings.should_auto_migrate:
@@ -86,7 +88,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.tool_runtime = ToolRuntime(
             settings, app.state.sessionmaker, app.state.redis, app.state.egress
         )
-        app.state.jwt_secret = resolve_jwt_secret(settings)
         app.state.rate_limiter = create_rate_limiter(settings)
         app.state.ws_frame_guard = ws_frame_guard_for(app.state.rate_limiter)
         await start_runs(app, settings)
