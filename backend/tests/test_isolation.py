@@ -31,6 +31,7 @@ from app.conversations.models import Conversation, Message
 from app.credentials import service as credentials
 from app.deployments.models import Deployment
 from app.integrations.models import Integration, Tool
+from app.llm.testing import ScriptedModel, text
 from app.main import create_app
 from app.traces.models import ExecutionTrace
 from tests.conftest import OWNER_A, OWNER_B
@@ -382,3 +383,51 @@ async def test_every_websocket_with_an_id_refuses_another_workspace(
         assert own_frames, f"{context.path}: the owner could not connect ({own_code})"
         checked += 1
     assert checked >= 1
+
+
+def _turn_frames(
+    test_client: TestClient, agent_id: str, token: str, conversation_id: str
+) -> list[dict[str, Any]]:
+    """Frames answering one user_message that names `conversation_id` (bounded)."""
+    frames: list[dict[str, Any]] = []
+    with test_client.websocket_connect(f"/api/v1/playground/{agent_id}") as websocket:
+        websocket.send_json({"type": "auth", "token": token})
+        assert websocket.receive_json()["type"] == "agent_loaded"
+        websocket.send_json(
+            {"type": "user_message", "content": "hi", "conversation_id": conversation_id}
+        )
+        for _ in range(10):
+            frame = websocket.receive_json()
+            frames.append(frame)
+            if frame["type"] in ("error", "message_complete"):
+                break
+    return frames
+
+
+async def test_a_playground_message_cannot_join_another_workspaces_conversation(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    other_client: httpx.AsyncClient,
+    ws_client: TestClient,
+) -> None:
+    data = await _seed_workspace_a(app, client)
+    agent = await other_client.post(
+        "/api/v1/agents", json={"name": "b", "provider": "openai", "model": "gpt-4o-mini"}
+    )
+    b_agent = agent.json()["id"]
+
+    async def model_factory(*_: Any) -> ScriptedModel:
+        return ScriptedModel([[text("ok")]])
+
+    ws_client.app.state.model_factory = model_factory  # type: ignore[attr-defined]
+    a_conversation = str(data.ids["conversation"])
+    cross = _turn_frames(ws_client, b_agent, OWNER_B.api_key, a_conversation)
+    absent = _turn_frames(ws_client, b_agent, OWNER_B.api_key, str(uuid.uuid4()))
+    assert cross[-1]["type"] == "error", cross
+    assert cross[-1]["code"].startswith("not_found"), cross
+    assert (cross[-1]["type"], cross[-1]["code"]) == (absent[-1]["type"], absent[-1]["code"])
+    text_of = json.dumps(cross)
+    leaked = [s for s in data.strings() if s in text_of and s != a_conversation]
+    assert not leaked
+    messages = (await client.get(f"/api/v1/conversations/{a_conversation}/messages")).json()
+    assert [m["content"] for m in messages["items"]] == [MARK]
