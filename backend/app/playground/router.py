@@ -139,11 +139,17 @@ class PlaygroundConnection:
                     raise FrameError("not_found:agent", "This agent was deleted")
                 model = await state.model_factory(agent, session, self._principal)
                 tools = await state.tool_factory(agent, session, self._principal)
+        except FrameError:
+            raise
         except LLMError as exc:
             await self._send(_error(exc.code, exc.message, retryable=exc.retryable))
             return
         except AppError as exc:
             await self._send(_error(exc.code, exc.message))
+            return
+        except Exception as exc:  # a bug: report it, keep the socket
+            logger.error("playground run setup failed: %s", type(exc).__name__, exc_info=exc)
+            await self._send(_error("internal_error", "The run could not start"))
             return
         run = run_agent(
             sessionmaker=state.sessionmaker,

@@ -158,12 +158,7 @@ class AgentRun:
         except asyncio.CancelledError:
             pass  # only cancel() cancels this task, and the turn stored what there was
         except ConversationGone:
-            self.emit(
-                RunError(
-                    code="not_found:conversation",
-                    message="The conversation was deleted while the agent was answering",
-                )
-            )
+            self.emit(await self.turn.gone_error())
         except Exception as exc:
             logger.error("run failed: %s", type(exc).__name__, exc_info=exc)
             self.emit(RunError(code="internal_error", message="The run failed unexpectedly"))

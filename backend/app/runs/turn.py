@@ -124,6 +124,19 @@ class Turn:
             if self._registry is not None:
                 await self._registry.release(conversation.id)
 
+    async def gone_error(self) -> RunError:
+        """The error for a write that found its conversation deleted mid-run."""
+        async with self._sessionmaker() as session:
+            agent = await session.get(Agent, self._agent_id)
+        if agent is None:
+            return RunError(
+                code="not_found:agent", message="The agent was deleted while it was answering"
+            )
+        return RunError(
+            code="not_found:conversation",
+            message="The conversation was deleted while the agent was answering",
+        )
+
     async def _resolve_conversation(self) -> tuple[Conversation | None, bool]:
         if self._requested_conversation is None:
             return (

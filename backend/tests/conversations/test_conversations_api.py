@@ -163,3 +163,29 @@ async def test_other_workspaces_and_bad_ids(
     # Still there for its owner.
     messages = (await client.get(f"/api/v1/conversations/{conversation_id}/messages")).json()
     assert messages["total"] == 2
+
+
+async def test_deleting_the_agent_mid_run_ends_the_turn_with_not_found_agent(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    agent = await create_agent(app)
+    pause = Pause(asyncio.Event())
+    run = run_agent(
+        sessionmaker=app.state.sessionmaker,
+        agent=agent,
+        model=ScriptedModel([[text("thinking"), pause, text(" more")]]),
+        tools=[],
+        user_text="long task",
+    )
+    events = []
+    async with run:
+        async for event in run:
+            events.append(event)
+            if isinstance(event, ContentDelta) and event.delta == "thinking":
+                await pause.reached.wait()
+                response = await client.delete(f"/api/v1/agents/{agent.id}")
+                assert response.status_code == 204, response.text
+                pause.event.set()
+    assert isinstance(events[-1], RunError) and events[-1].code == "not_found:agent"
+    async with app.state.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(Message)) == 0
