@@ -64,10 +64,9 @@ class Turn:
         if self.error is not None:
             return 0, 0
         merged = sum(1 for d in self.deltas if d.count(" ") > 1)
-        received = "".join(self.deltas).split()
-        expected = expected_text(tokens).split()
-        dropped = len(expected) - sum(1 for a, b in zip(expected, received, strict=False) if a == b)
-        return max(0, dropped), merged
+        received = set("".join(self.deltas).split())
+        dropped = sum(1 for t in expected_text(tokens).split() if t not in received)
+        return dropped, merged
 
 
 class DirectClient:

@@ -89,7 +89,7 @@ class Processes:
                 child.wait(timeout=5)
 
 
-def wait_http(url: str, child: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
+def wait_http(url: str, child: subprocess.Popen[bytes], timeout_s: float = 180) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if child.poll() is not None:

@@ -24,6 +24,10 @@ def _f(value: Any, unit: str = "") -> str:
     return text + unit.lstrip("+")
 
 
+def _ratio(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
 def _row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
@@ -54,7 +58,7 @@ def streaming_table(levels: list[dict[str, Any]]) -> list[str]:
                     _f(a["ttft_p50_ms"], "+ ms"),
                     _f(a["ttft_p99_ms"], "+ ms"),
                     _f(a["gap_p99_ms"], "+ ms"),
-                    f"{_f(a['throughput_ratio'])} "
+                    f"{_ratio(a['throughput_ratio'])} "
                     f"({_f(p['turns_per_s'])} / {_f(d['turns_per_s'])})",
                     f"{p['chunks_dropped']} / {p['chunks_merged']}",
                     f"{p['errors']} / {d['errors']}",
@@ -176,7 +180,7 @@ def rest_table(rest: dict[str, Any]) -> list[str]:
                     label,
                     _f(r["added_p50_ms"], "+ ms"),
                     _f(r["added_p99_ms"], "+ ms"),
-                    _f(r["throughput_ratio"]),
+                    _ratio(r["throughput_ratio"]),
                     f"{_f(p['p50_ms'])} / {_f(p['p99_ms'])} ms",
                     f"{_f(d['p50_ms'])} / {_f(d['p99_ms'])} ms",
                     _f(p["per_s"]),
