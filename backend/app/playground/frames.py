@@ -14,13 +14,19 @@ from typing import Any
 
 
 class FrameError(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, retryable: bool = False) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.retryable = retryable
 
     def frame(self) -> dict[str, Any]:
-        return {"type": "error", "code": self.code, "message": self.message, "retryable": False}
+        return {
+            "type": "error",
+            "code": self.code,
+            "message": self.message,
+            "retryable": self.retryable,
+        }
 
 
 @dataclass(frozen=True)

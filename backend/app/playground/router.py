@@ -128,7 +128,9 @@ class PlaygroundConnection:
     async def _start_run(self, frame: UserMessageFrame) -> None:
         if self._run_task is not None and not self._run_task.done():
             raise FrameError(
-                "run_in_progress", "The agent is still answering; wait or send a cancel first"
+                "run_in_progress",
+                "The agent is still answering; wait or send a cancel first",
+                retryable=True,
             )
         state = self._app.state
         assert self.agent_id is not None
@@ -174,6 +176,9 @@ class PlaygroundConnection:
             pass  # the socket is gone; aclose() below interrupts the run
         finally:
             await run.aclose()
+            # An idle socket keeps nothing of its last run (memory per socket stays small).
+            self._run = None
+            self._run_task = None
 
     async def _cancel(self, conversation_id: uuid.UUID | None) -> None:
         running = self._run if self._run_task is not None and not self._run_task.done() else None
