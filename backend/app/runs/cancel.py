@@ -24,8 +24,10 @@ from app.redis import redis_key
 
 logger = logging.getLogger(__name__)
 
-# A claim outlives any sane run; it only matters if a worker dies holding it.
-CLAIM_TTL_S = 15 * 60
+# A claim is kept alive by its worker's heartbeat however long the run takes; if the worker
+# dies, the conversation is free again within CLAIM_TTL_S.
+CLAIM_TTL_S = 180
+_HEARTBEAT_S = 60
 _RETRY_S = 1.0
 _MAX_RETRY_S = 30.0
 
@@ -38,6 +40,7 @@ class RunRegistry:
         self._local: dict[uuid.UUID, Callable[[], None]] = {}
         self._channel = redis_key(settings, "run-cancel")
         self._listener: asyncio.Task[None] | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
 
     async def start(self) -> None:
@@ -46,6 +49,7 @@ class RunRegistry:
         if self._redis is None:
             return
         self._listener = asyncio.create_task(self._listen(), name="run-cancel-listener")
+        self._heartbeat = asyncio.create_task(self._keep_claims(), name="run-claim-heartbeat")
 
     async def subscribed(self) -> None:
         """Wait until cancels from other workers are heard (tests; never returns without
@@ -53,11 +57,12 @@ class RunRegistry:
         await self._subscribed.wait()
 
     async def stop(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
-            self._listener = None
+        for task in (self._listener, self._heartbeat):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._listener = self._heartbeat = None
 
     def is_running(self, conversation_id: uuid.UUID) -> bool:
         return conversation_id in self._local
@@ -110,6 +115,18 @@ class RunRegistry:
 
     def _claim_key(self, conversation_id: uuid.UUID) -> str:
         return redis_key(self._settings, "run", str(conversation_id))
+
+    async def _keep_claims(self) -> None:
+        assert self._redis is not None
+        while True:
+            await asyncio.sleep(_HEARTBEAT_S)
+            for conversation_id in list(self._local):
+                key = self._claim_key(conversation_id)
+                try:
+                    if await self._redis.get(key) == self._token.encode():
+                        await self._redis.expire(key, CLAIM_TTL_S)
+                except RedisError as exc:
+                    logger.debug("claim heartbeat skipped (%s)", type(exc).__name__)
 
     async def _listen(self) -> None:
         assert self._redis is not None
