@@ -103,9 +103,11 @@ function ProviderKeyCard({
   }
 
   return (
-    <Card className="flex flex-col gap-3">
+    <Card role="group" aria-labelledby={`${id}-title`} className="flex flex-col gap-3">
       <div className="flex items-center justify-between gap-2">
-        <h3 className="font-semibold">{label}</h3>
+        <h3 id={`${id}-title`} className="font-semibold">
+          {label}
+        </h3>
         <Badge tone={item.configured ? "success" : "neutral"}>
           {item.configured ? t("providerConfigured") : t("providerNotConfigured")}
         </Badge>
