@@ -14,9 +14,13 @@ function MessageMetrics({ message }: { message: ChatMessage }) {
   const metric = useMetricFormat();
   const m = message.metrics;
   if (!m) return null;
+  // A call cut off mid-stream reports no usage: say nothing rather than "0 tokens, $0.00".
+  const unknownUsage = message.status !== "complete" && m.usage.input_tokens + m.usage.output_tokens === 0;
   const items = [
-    t("tokens", { input: metric.count(m.usage.input_tokens), output: metric.count(m.usage.output_tokens) }),
-    m.costUsd !== null ? t("cost", { value: metric.cost(m.costUsd) }) : null,
+    unknownUsage
+      ? null
+      : t("tokens", { input: metric.count(m.usage.input_tokens), output: metric.count(m.usage.output_tokens) }),
+    m.costUsd !== null && !unknownUsage ? t("cost", { value: metric.cost(m.costUsd) }) : null,
     m.latencyMs !== null ? t("latency", { value: metric.duration(m.latencyMs) }) : null,
     m.ttftMs !== null ? t("ttft", { value: metric.duration(m.ttftMs) }) : null,
   ].filter((item): item is string => item !== null);

@@ -60,7 +60,7 @@ export function ConversationList({ agentId, activeId, disabled, onOpen, onNew }:
                     active && "bg-accent",
                   )}
                 >
-                  <span className="line-clamp-2 break-all">{conversation.title || t("untitled")}</span>
+                  <span className="line-clamp-2 break-words">{conversation.title || t("untitled")}</span>
                   <span className="text-muted-foreground text-xs">
                     {format.relativeTime(new Date(conversation.updated_at))}
                   </span>

@@ -140,12 +140,14 @@ export function PlaygroundTab({ agentId }: { agentId: string }) {
           <div ref={endRef} />
         </div>
 
-        <ChatComposer
-          status={status}
-          canSend={chat.connection === "open" && opening === null}
-          onSend={chat.send}
-          onStop={chat.stop}
-        />
+        <div className="bg-background sticky bottom-0 pb-2">
+          <ChatComposer
+            status={status}
+            canSend={chat.connection === "open" && opening === null}
+            onSend={chat.send}
+            onStop={chat.stop}
+          />
+        </div>
       </div>
     </section>
   );

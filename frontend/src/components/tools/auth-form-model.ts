@@ -69,15 +69,18 @@ function text(value: unknown, fallback = ""): string {
   return typeof value === "string" ? value : fallback;
 }
 
+/** The form's choice for an API auth type and config (OAuth2 is split by its grant). */
+export function authChoiceOf(authType: AuthType, config: Record<string, unknown>): AuthChoice {
+  if (authType === "oauth2") {
+    return config.grant_type === "refresh_token" ? "oauth2_refresh_token" : "oauth2_client_credentials";
+  }
+  return (AUTH_CHOICES as readonly string[]).includes(authType) ? (authType as AuthChoice) : "none";
+}
+
 /** The form state of a saved integration (secrets start empty; their masks stay on `integration`). */
 export function authFormFrom(integration: Integration): AuthFormState {
   const config = integration.auth_config ?? {};
-  let choice: AuthChoice = "none";
-  if (integration.auth_type === "oauth2") {
-    choice = config.grant_type === "refresh_token" ? "oauth2_refresh_token" : "oauth2_client_credentials";
-  } else if ((AUTH_CHOICES as readonly string[]).includes(integration.auth_type)) {
-    choice = integration.auth_type as AuthChoice;
-  }
+  const choice = authChoiceOf(integration.auth_type, config);
   return {
     ...emptyAuthForm,
     choice,

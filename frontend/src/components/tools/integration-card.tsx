@@ -12,7 +12,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 import { deleteIntegration, updateIntegration, useIntegrationTools, type Integration } from "@/hooks/use-integrations";
 import { describeError } from "@/lib/api/errors";
-import { authFormFrom } from "./auth-form-model";
+import { authChoiceOf } from "./auth-form-model";
 import { IntegrationDialog } from "./integration-dialog";
 import { ToolDialog } from "./tool-dialog";
 import { ToolRow } from "./tool-row";
@@ -63,7 +63,7 @@ export function IntegrationCard({ integration, onChanged }: { integration: Integ
           {builtin ? null : (
             <div className="text-muted-foreground flex flex-wrap items-center gap-2 text-xs">
               <KeyRound className="size-3.5" aria-hidden />
-              <span>{ti(`auth.${authFormFrom(integration).choice}`)}</span>
+              <span>{ti(`auth.${authChoiceOf(integration.auth_type, integration.auth_config)}`)}</span>
               {Object.entries(integration.secrets ?? {}).map(([field, mask]) => (
                 <code key={field} className="bg-muted rounded px-1.5 py-0.5 font-mono" title={field}>
                   {field}: {mask}

@@ -11,6 +11,7 @@ import { Input } from "@/components/ui/input";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { Textarea } from "@/components/ui/textarea";
 import { importOpenApi, type OpenAPIImport, type OpenAPIImportResult } from "@/hooks/use-integrations";
+import { authChoiceOf } from "./auth-form-model";
 import { FormError, splitErrors } from "./form-error";
 import { SecretInput } from "./secret-input";
 
@@ -29,6 +30,7 @@ type OpenApiImportDialogProps = {
  */
 export function OpenApiImportDialog({ agentId, open, onOpenChange, onImported }: OpenApiImportDialogProps) {
   const t = useTranslations("tools.import");
+  const ti = useTranslations("tools.integration");
   const tc = useTranslations("common");
   const [source, setSource] = useState<Source>("paste");
   const [spec, setSpec] = useState("");
@@ -143,7 +145,9 @@ export function OpenApiImportDialog({ agentId, open, onOpenChange, onImported }:
                 <span className="font-semibold">{preview.integration.name}</span>
                 <span className="text-muted-foreground font-mono text-xs break-all">{preview.integration.base_url}</span>
                 <span className="text-muted-foreground text-xs">
-                  {t("authDetected", { type: preview.integration.auth_type })}
+                  {t("authDetected", {
+                    type: ti(`auth.${authChoiceOf(preview.integration.auth_type, preview.integration.auth_config)}`),
+                  })}
                 </span>
               </div>
               <p className="text-sm font-medium">{t("willCreate", { count: preview.tools.length })}</p>

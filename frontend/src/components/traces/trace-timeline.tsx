@@ -25,7 +25,7 @@ function SpanRow({ row }: { row: TimelineRow }) {
     <li data-testid="trace-span" data-kind={node.kind} data-error={failed || undefined}>
       <details className={cn("group rounded-md", failed && "bg-destructive/5")}>
         <summary
-          className="hover:bg-muted focus-visible:ring-ring grid cursor-pointer list-none grid-cols-1 items-center gap-x-3 gap-y-1 rounded-md px-2 py-1.5 text-sm focus-visible:ring-2 focus-visible:outline-none sm:grid-cols-[minmax(10rem,16rem)_minmax(0,1fr)_auto]"
+          className="hover:bg-muted focus-visible:ring-ring grid cursor-pointer list-none grid-cols-1 items-center gap-x-3 gap-y-1 rounded-md px-2 py-1.5 text-sm focus-visible:ring-2 focus-visible:outline-none lg:grid-cols-[13rem_minmax(0,1fr)_14rem]"
         >
           <span className="flex min-w-0 items-center gap-2" style={{ paddingLeft: `${row.depth * 1}rem` }}>
             <Icon className={cn("size-4 shrink-0", failed ? "text-destructive" : "text-muted-foreground")} aria-hidden />
@@ -41,7 +41,7 @@ function SpanRow({ row }: { row: TimelineRow }) {
               style={{ left: `${row.offset * 100}%`, width: `max(${row.width * 100}%, 2px)` }}
             />
           </span>
-          <span className="text-muted-foreground flex flex-wrap gap-x-3 text-xs whitespace-nowrap sm:justify-end">
+          <span className="text-muted-foreground flex flex-wrap gap-x-3 text-xs whitespace-nowrap lg:justify-end">
             <span>{row.durationMs !== null ? metric.duration(row.durationMs) : t("open")}</span>
             {node.kind === "llm_call" && (node.input_tokens !== null || node.output_tokens !== null) ? (
               <span>{t("tokens", { input: metric.count(node.input_tokens ?? 0), output: metric.count(node.output_tokens ?? 0) })}</span>
