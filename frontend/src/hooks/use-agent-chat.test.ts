@@ -384,6 +384,22 @@ describe("useAgentChat", () => {
     expect(result.current.conversationId).toBeNull();
   });
 
+  it("pings an open socket now and then, and stops when it closes", async () => {
+    vi.useFakeTimers();
+    renderChat({ keepAliveMs: 1000 });
+    await flush();
+    const socket = FakeSocket.last;
+    await act(async () => void vi.advanceTimersByTime(5000));
+    expect(socket.sent).toEqual([]); // not open yet
+    socket.accept();
+    await act(async () => void vi.advanceTimersByTime(2000));
+    expect(socket.sent).toEqual([{ type: "ping" }, { type: "ping" }]);
+    socket.serve({ type: "pong" });
+    socket.drop(1006);
+    await act(async () => void vi.advanceTimersByTime(3000));
+    expect(socket.sent).toHaveLength(2);
+  });
+
   it("closes the socket when the page goes away", async () => {
     const { unmount } = await connected();
     const socket = FakeSocket.last;

@@ -49,6 +49,8 @@ export type AgentChatOptions = {
   /** Delay before retry number `attempt` (0-based), in ms. */
   backoff?: (attempt: number) => number;
   maxRetries?: number;
+  /** How often an open socket sends `ping` so idle proxies keep it (0 turns it off). */
+  keepAliveMs?: number;
 };
 
 export type AgentChat = {
@@ -98,6 +100,7 @@ export function useAgentChat({
   refreshSession = refreshCookie,
   backoff = defaultBackoff,
   maxRetries = 8,
+  keepAliveMs = 25_000,
 }: AgentChatOptions): AgentChat {
   const [state, dispatch] = useReducer(chatReducer, initialChatState);
   const [connection, setConnection] = useState<ConnectionState>("connecting");
@@ -221,6 +224,13 @@ export function useAgentChat({
     ws.send(JSON.stringify(frame));
     return true;
   }, []);
+
+  // Idle sockets are closed by many proxies and load balancers; a ping now and then keeps it.
+  useEffect(() => {
+    if (connection !== "open" || keepAliveMs <= 0) return;
+    const interval = setInterval(() => sendFrame({ type: "ping" }), keepAliveMs);
+    return () => clearInterval(interval);
+  }, [connection, keepAliveMs, sendFrame]);
 
   const send = useCallback(
     (content: string): boolean => {

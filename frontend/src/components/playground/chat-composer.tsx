@@ -15,7 +15,7 @@ type ChatComposerProps = {
   onStop: () => void;
 };
 
-/** The message box: Enter sends, Shift+Enter adds a line; Stop while the agent answers. */
+/** The message box: Enter sends, Shift+Enter adds a line; Stop (or Escape) while the agent answers. */
 export function ChatComposer({ status, canSend, onSend, onStop }: ChatComposerProps) {
   const t = useTranslations("playground");
   const [text, setText] = useState("");
@@ -28,6 +28,11 @@ export function ChatComposer({ status, canSend, onSend, onStop }: ChatComposerPr
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
+    if (event.key === "Escape" && running) {
+      event.preventDefault();
+      onStop();
+      return;
+    }
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       submit();

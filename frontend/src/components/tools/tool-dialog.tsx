@@ -45,6 +45,7 @@ export function ToolDialog({ integrationId, tool, builtin = false, open, onOpenC
   const [method, setMethod] = useState<Method>((tool?.method as Method | undefined) ?? "GET");
   const [path, setPath] = useState(tool?.path ?? "/");
   const [timeout, setTimeoutS] = useState(String(tool?.timeout_s ?? 30));
+  const [enabled, setEnabled] = useState(tool?.enabled ?? true);
   const [schemaText, setSchemaText] = useState(JSON.stringify(tool?.input_schema ?? EXAMPLE_SCHEMA, null, 2));
   const [error, setError] = useState<unknown>(null);
   const [saving, setSaving] = useState(false);
@@ -64,11 +65,11 @@ export function ToolDialog({ integrationId, tool, builtin = false, open, onOpenC
       path: path.trim(),
       input_schema: parsed.value as Record<string, unknown>,
       timeout_s: Number(timeout),
-      enabled: tool?.enabled ?? true,
+      enabled,
     };
     try {
       const saved = tool
-        ? await updateTool(tool.id, builtin ? { name: body.name, description, timeout_s: body.timeout_s } : body)
+        ? await updateTool(tool.id, builtin ? { name: body.name, description, timeout_s: body.timeout_s, enabled } : body)
         : await createTool(integrationId, body);
       onSaved(saved);
       onOpenChange(false);
@@ -135,6 +136,15 @@ export function ToolDialog({ integrationId, tool, builtin = false, open, onOpenC
               <p className="text-muted-foreground -mt-2 text-xs">{t("schemaHint")}</p>
             </>
           )}
+          <label className="flex items-center gap-2 text-sm">
+            <input
+              type="checkbox"
+              checked={enabled}
+              onChange={(event) => setEnabled(event.target.checked)}
+              className="accent-primary size-4"
+            />
+            {t("enabled")}
+          </label>
           {general ? <FormError error={error} /> : null}
           <DialogFooter>
             <Button variant="secondary" onClick={() => onOpenChange(false)} disabled={saving}>
