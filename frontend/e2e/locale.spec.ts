@@ -26,6 +26,18 @@ test("switch to German and back, staying on the same page", async ({ page }) => 
   await expect(page.getByRole("button", { name: "Änderungen speichern" })).toBeVisible();
   await snap(page, "agent-settings-de");
 
+  // Checks and the API's errors speak German too.
+  await page.goto("/de/agents/new");
+  await page.getByLabel("Temperatur").fill("5");
+  await page.getByRole("button", { name: "Agent anlegen" }).click();
+  await expect(page.locator("#temperature-error")).toHaveText("Geben Sie eine Zahl von 0 bis 2 ein.");
+  await page.goto("/de/login");
+  await page.getByLabel("E-Mail").fill("nobody@example.com");
+  await page.getByLabel("Passwort").fill("wrong password");
+  await page.getByRole("button", { name: "Anmelden" }).click();
+  await expect(page.getByText("E-Mail-Adresse oder Passwort ist falsch.")).toBeVisible();
+  await snap(page, "login-error-de");
+
   await page.goto("/de/settings");
   await expect(page.getByRole("heading", { name: "Arbeitsbereich" })).toBeVisible();
   await expect(page.getByRole("tab", { name: "Mitglieder" })).toBeVisible();

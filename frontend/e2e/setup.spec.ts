@@ -41,7 +41,7 @@ test("a new install leads to owner set-up, then sign out and back in", async ({ 
   await page.getByLabel("Email").fill(OWNER.email);
   await page.getByLabel("Password").fill("not the password");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("alert")).toBeVisible();
+  await expect(page.getByText("Wrong email or password.")).toBeVisible();
   await snap(page, "login-error");
 
   await page.getByLabel("Password").fill(OWNER.password);

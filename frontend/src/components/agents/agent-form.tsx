@@ -12,7 +12,6 @@ import { Textarea } from "@/components/ui/textarea";
 import { useToast } from "@/components/ui/toast";
 import { useRouter } from "@/i18n/navigation";
 import { api, unwrap } from "@/lib/api/client";
-import { describeError, fieldErrors } from "@/lib/api/errors";
 import { isAgentListKey, keys, type Agent, type AgentStatus } from "@/lib/api/hooks";
 import { useUnsavedChangesGuard } from "@/lib/use-unsaved-changes";
 import {
@@ -28,6 +27,7 @@ import {
   type ClientIssue,
 } from "./agent-form-model";
 import { ModelPicker } from "./model-picker";
+import { useApiErrors } from "@/lib/api/use-api-errors";
 
 const STATUSES: AgentStatus[] = ["draft", "active", "inactive"];
 
@@ -35,6 +35,7 @@ type AgentFormProps = { agent?: Agent };
 
 /** Create an agent (no `agent`) or edit one: its Settings tab. */
 export function AgentForm({ agent }: AgentFormProps) {
+  const apiErrors = useApiErrors();
   const t = useTranslations("agentForm");
   const ts = useTranslations("agents.status");
   const tc = useTranslations("common");
@@ -101,7 +102,7 @@ export function AgentForm({ agent }: AgentFormProps) {
       toast({ title: agent ? t("saved") : t("created"), tone: "success" });
       if (!agent) router.push(`/agents/${result.id}`);
     } catch (error) {
-      const byPath = fieldErrors(error);
+      const byPath = apiErrors.fields(error);
       const byField: Partial<Record<AgentFormField | "_", string>> = {};
       for (const [path, message] of Object.entries(byPath)) {
         byField[fieldForApiPath(path)] ??= message;
@@ -112,7 +113,7 @@ export function AgentForm({ agent }: AgentFormProps) {
         setFormError(byField._ ?? t("fixErrors"));
         focusFirstInvalid(fieldsWithErrors);
       } else {
-        setFormError(byField._ ?? describeError(error, tc("unexpectedError")));
+        setFormError(byField._ ?? apiErrors.describe(error));
       }
     } finally {
       setBusy(false);

@@ -21,9 +21,9 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 import { Link } from "@/i18n/navigation";
 import { api, unwrap } from "@/lib/api/client";
-import { describeError } from "@/lib/api/errors";
 import { isAgentListKey, useAgents, type Agent, type AgentStatus } from "@/lib/api/hooks";
 import { AgentStatusBadge } from "./agent-status-badge";
+import { useApiErrors } from "@/lib/api/use-api-errors";
 
 const PAGE_SIZE = 12;
 const STATUSES: AgentStatus[] = ["active", "draft", "inactive"];
@@ -39,6 +39,7 @@ function useDebounced<T>(value: T, ms: number): T {
 }
 
 export function AgentList() {
+  const apiErrors = useApiErrors();
   const t = useTranslations("agents");
   const tc = useTranslations("common");
   const [search, setSearch] = useState("");
@@ -64,7 +65,7 @@ export function AgentList() {
       if (data && data.items.length === 1 && offset > 0) setOffset(Math.max(0, offset - PAGE_SIZE));
       await mutate(isAgentListKey);
     } catch (err) {
-      toast({ title: t("deleteFailed"), description: describeError(err, tc("unexpectedError")), tone: "error" });
+      toast({ title: t("deleteFailed"), description: apiErrors.describe(err), tone: "error" });
     }
   }
 

@@ -9,14 +9,14 @@ import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { useRouter } from "@/i18n/navigation";
 import { api, unwrap } from "@/lib/api/client";
-import { describeError, fieldErrors } from "@/lib/api/errors";
 import { keys } from "@/lib/api/hooks";
 import { useSafeNext } from "./use-safe-next";
+import { useApiErrors } from "@/lib/api/use-api-errors";
 
 /** Sign in; on a fresh install (no owner yet) go to the set-up page instead. */
 export function LoginForm() {
+  const apiErrors = useApiErrors();
   const t = useTranslations("auth");
-  const tc = useTranslations("common");
   const router = useRouter();
   const rawRouter = useRawRouter();
   const next = useSafeNext();
@@ -51,9 +51,9 @@ export function LoginForm() {
       if (next) rawRouter.replace(next);
       else router.replace("/agents");
     } catch (error) {
-      const byField = fieldErrors(error);
+      const byField = apiErrors.fields(error);
       setErrors(byField);
-      setFormError(Object.keys(byField).length > 0 ? null : describeError(error, tc("unexpectedError")));
+      setFormError(Object.keys(byField).length > 0 ? null : apiErrors.describe(error));
       setBusy(false);
     }
   }

@@ -8,13 +8,14 @@ import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Link, useRouter } from "@/i18n/navigation";
 import { api, unwrap } from "@/lib/api/client";
-import { ApiError, describeError, fieldErrors } from "@/lib/api/errors";
+import { ApiError } from "@/lib/api/errors";
 import { keys } from "@/lib/api/hooks";
+import { useApiErrors } from "@/lib/api/use-api-errors";
 
 /** First run: create the owner account and the workspace, then go to the agents. */
 export function SetupForm() {
+  const apiErrors = useApiErrors();
   const t = useTranslations("auth");
-  const tc = useTranslations("common");
   const router = useRouter();
   const { mutate } = useSWRConfig();
   const [errors, setErrors] = useState<Record<string, string>>({});
@@ -52,10 +53,10 @@ export function SetupForm() {
       await mutate(keys.me, undefined, { revalidate: true });
       router.replace("/agents");
     } catch (error) {
-      const byField = fieldErrors(error);
+      const byField = apiErrors.fields(error);
       setErrors(byField);
       if (error instanceof ApiError && error.status === 409) setAlreadyDone(true);
-      setFormError(Object.keys(byField).length > 0 ? null : describeError(error, tc("unexpectedError")));
+      setFormError(Object.keys(byField).length > 0 ? null : apiErrors.describe(error));
       setBusy(false);
     }
   }

@@ -2,8 +2,8 @@
 
 import { AlertTriangle } from "lucide-react";
 import { useTranslations } from "next-intl";
-import { describeError } from "@/lib/api/errors";
 import { Button } from "./button";
+import { useApiErrors } from "@/lib/api/use-api-errors";
 
 type ErrorStateProps = {
   /** What failed; any thrown value (an ApiError gives the API's own message). */
@@ -15,6 +15,7 @@ type ErrorStateProps = {
 
 /** A failed load: what went wrong in words, and a way to try again. */
 export function ErrorState({ error, onRetry, title }: ErrorStateProps) {
+  const apiErrors = useApiErrors();
   const t = useTranslations("common");
   return (
     <div
@@ -25,7 +26,7 @@ export function ErrorState({ error, onRetry, title }: ErrorStateProps) {
         <AlertTriangle className="text-destructive size-4" aria-hidden />
         {title ?? t("loadFailed")}
       </div>
-      <p className="text-muted-foreground text-sm">{describeError(error, t("unexpectedError"))}</p>
+      <p className="text-muted-foreground text-sm">{apiErrors.describe(error)}</p>
       {onRetry ? (
         <Button variant="secondary" size="sm" onClick={onRetry}>
           {t("retry")}

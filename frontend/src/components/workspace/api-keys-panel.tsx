@@ -12,11 +12,12 @@ import { Input } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 import { api, unwrap } from "@/lib/api/client";
-import { describeError, fieldErrors } from "@/lib/api/errors";
 import { useApiKeys, type ApiKey } from "@/lib/api/hooks";
 import { SecretReveal } from "./secret-reveal";
+import { useApiErrors } from "@/lib/api/use-api-errors";
 
 export function ApiKeysPanel() {
+  const apiErrors = useApiErrors();
   const t = useTranslations("workspace");
   const tc = useTranslations("common");
   const format = useFormatter();
@@ -38,7 +39,7 @@ export function ApiKeysPanel() {
       setName("");
       await mutate();
     } catch (err) {
-      setNameError(fieldErrors(err).name ?? describeError(err, tc("unexpectedError")));
+      setNameError(apiErrors.fields(err).name ?? apiErrors.describe(err));
     } finally {
       setBusy(false);
     }
@@ -50,7 +51,7 @@ export function ApiKeysPanel() {
       toast({ title: t("keyRevoked"), tone: "success" });
       await mutate();
     } catch (err) {
-      toast({ title: describeError(err, tc("unexpectedError")), tone: "error" });
+      toast({ title: apiErrors.describe(err), tone: "error" });
     }
   }
 

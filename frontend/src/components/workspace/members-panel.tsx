@@ -14,13 +14,14 @@ import { Select } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 import { api, unwrap } from "@/lib/api/client";
-import { describeError, fieldErrors } from "@/lib/api/errors";
 import { useMe, useMembers, type Member, type Role } from "@/lib/api/hooks";
 import { SecretReveal } from "./secret-reveal";
+import { useApiErrors } from "@/lib/api/use-api-errors";
 
 const ROLES: Role[] = ["owner", "admin", "member"];
 
 export function MembersPanel() {
+  const apiErrors = useApiErrors();
   const t = useTranslations("workspace");
   const tc = useTranslations("common");
   const format = useFormatter();
@@ -43,7 +44,7 @@ export function MembersPanel() {
       );
       toast({ title: t("roleChanged"), tone: "success" });
     } catch (err) {
-      toast({ title: describeError(err, tc("unexpectedError")), tone: "error" });
+      toast({ title: apiErrors.describe(err), tone: "error" });
     }
     await mutate();
   }
@@ -56,7 +57,7 @@ export function MembersPanel() {
       toast({ title: t("memberRemoved"), tone: "success" });
       await mutate();
     } catch (err) {
-      toast({ title: describeError(err, tc("unexpectedError")), tone: "error" });
+      toast({ title: apiErrors.describe(err), tone: "error" });
     }
   }
 
@@ -150,6 +151,7 @@ function AddMemberDialog({
   onOpenChange: (open: boolean) => void;
   onAdded: (email: string, inviteToken: string | null) => Promise<void>;
 }) {
+  const apiErrors = useApiErrors();
   const t = useTranslations("workspace");
   const tc = useTranslations("common");
   const [role, setRole] = useState<Role>("member");
@@ -178,9 +180,9 @@ function AddMemberDialog({
       onOpenChange(false);
       await onAdded(created.email, created.invite_token ?? null);
     } catch (err) {
-      const byField = fieldErrors(err);
+      const byField = apiErrors.fields(err);
       setErrors(byField);
-      if (Object.keys(byField).length === 0) setFormError(describeError(err, tc("unexpectedError")));
+      if (Object.keys(byField).length === 0) setFormError(apiErrors.describe(err));
     } finally {
       setBusy(false);
     }

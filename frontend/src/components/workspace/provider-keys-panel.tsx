@@ -13,8 +13,8 @@ import { Input } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 import { api, unwrap } from "@/lib/api/client";
-import { describeError, fieldErrors } from "@/lib/api/errors";
 import { keys, useProviderKeys, useProviders, type ProviderKey } from "@/lib/api/hooks";
+import { useApiErrors } from "@/lib/api/use-api-errors";
 
 /** The workspace's own provider keys: write-only, shown masked once stored. */
 export function ProviderKeysPanel() {
@@ -55,8 +55,8 @@ function ProviderKeyCard({
   label: string;
   onChanged: () => Promise<unknown>;
 }) {
+  const apiErrors = useApiErrors();
   const t = useTranslations("workspace");
-  const tc = useTranslations("common");
   const toast = useToast();
   const { mutate } = useSWRConfig();
   const [apiKey, setApiKey] = useState("");
@@ -81,8 +81,8 @@ function ProviderKeyCard({
       toast({ title: t("keySaved"), tone: "success" });
       await Promise.all([onChanged(), mutate(keys.providers)]);
     } catch (err) {
-      const byField = fieldErrors(err);
-      setErrors(Object.keys(byField).length ? byField : { api_key: describeError(err, tc("unexpectedError")) });
+      const byField = apiErrors.fields(err);
+      setErrors(Object.keys(byField).length ? byField : { api_key: apiErrors.describe(err) });
     } finally {
       setBusy(false);
     }
@@ -98,7 +98,7 @@ function ProviderKeyCard({
       toast({ title: t("keyRemoved"), tone: "success" });
       await Promise.all([onChanged(), mutate(keys.providers)]);
     } catch (err) {
-      toast({ title: describeError(err, tc("unexpectedError")), tone: "error" });
+      toast({ title: apiErrors.describe(err), tone: "error" });
     }
   }
 

@@ -38,6 +38,26 @@ describe("fieldErrors", () => {
     });
   });
 
+  it("uses a translation for the issue's type when one is given, the API's message otherwise", () => {
+    const error = toApiError(422, {
+      error: {
+        code: "validation_error",
+        message: "Invalid request",
+        details: {
+          errors: [
+            { loc: ["body", "name"], msg: "Field required", type: "missing" },
+            { loc: ["body", "email"], msg: "not an email", type: "something_new" },
+          ],
+        },
+      },
+    });
+    const german: Record<string, string> = { missing: "Pflichtfeld." };
+    expect(fieldErrors(error, (issue) => (issue.type ? german[issue.type] : undefined))).toEqual({
+      name: "Pflichtfeld.",
+      email: "not an email",
+    });
+  });
+
   it("is empty for errors that are not validation errors", () => {
     expect(fieldErrors(new Error("boom"))).toEqual({});
     expect(fieldErrors(toApiError(409, { error: { code: "conflict", message: "exists", details: {} } }))).toEqual({});

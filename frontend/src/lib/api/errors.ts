@@ -1,7 +1,8 @@
 /**
  * The API's one error shape, `{"error": {code, message, details}}`, as a thrown value.
  * Validation errors (`validation_error`) list `details.errors[]` with `loc` and `msg`;
- * `fieldErrors` turns those into messages per form field.
+ * `fieldErrors` turns those into messages per form field (see use-api-errors.ts for the
+ * page's language).
  */
 
 export type ValidationIssue = { loc: (string | number)[]; msg: string; type?: string };
@@ -48,13 +49,16 @@ export function toApiError(status: number, body: unknown): ApiError {
  * `["body", "model_config", "temperature"]` becomes `model_config.temperature`.
  * Issues that name no field (a model-level check) are keyed `_`.
  */
-export function fieldErrors(error: unknown): Record<string, string> {
+export function fieldErrors(
+  error: unknown,
+  localize: (issue: ValidationIssue) => string | undefined = () => undefined,
+): Record<string, string> {
   if (!(error instanceof ApiError)) return {};
   const result: Record<string, string> = {};
   for (const issue of error.issues) {
     const loc = issue.loc[0] === "body" || issue.loc[0] === "query" ? issue.loc.slice(1) : issue.loc;
     const key = loc.length > 0 ? loc.join(".") : "_";
-    result[key] ??= issue.msg;
+    result[key] ??= localize(issue) ?? issue.msg;
   }
   return result;
 }
