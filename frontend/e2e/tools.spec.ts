@@ -97,4 +97,12 @@ test("add a custom API with a write-only key, give it a tool, test it, import Op
 
   await page.setViewportSize({ width: 390, height: 844 });
   await snap(page, "tools-list-phone");
+
+  // German, dark.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.goto(`/de/agents/${agentId}/tools`);
+  await expect(page.getByRole("button", { name: "Eigene API hinzufügen" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "city_weather testen" })).toBeVisible();
+  await snap(page, "tools-list-de-dark");
 });
