@@ -27,6 +27,12 @@ export function IntegrationCard({ integration, onChanged }: { integration: Integ
   const [dialog, setDialog] = useState<"edit" | "delete" | "add-tool" | null>(null);
   const [toggling, setToggling] = useState(false);
   const builtin = integration.kind === "builtin";
+  // A built-in keeps its default name unless renamed; the default is shown translated.
+  const builtinName =
+    (integration.builtin === "calculator" || integration.builtin === "current_time") &&
+    integration.name === integration.builtin
+      ? integration.builtin
+      : null;
   const headingId = `integration-${integration.id}`;
 
   async function toggleEnabled() {
@@ -52,7 +58,7 @@ export function IntegrationCard({ integration, onChanged }: { integration: Integ
         <div className="flex min-w-0 flex-col gap-1">
           <div className="flex flex-wrap items-center gap-2">
             <h3 id={headingId} className="font-semibold break-all">
-              {integration.name}
+              {builtinName ? t(`builtins.${builtinName}`) : integration.name}
             </h3>
             <Badge tone={builtin ? "primary" : "neutral"}>{builtin ? t("builtin") : t("customApi")}</Badge>
             {integration.enabled ? null : <Badge tone="warning">{t("disabled")}</Badge>}
