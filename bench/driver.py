@@ -32,6 +32,7 @@ from rest import create_agents, rest_scenario
 from stats import diff, ms, percentile, ratio
 
 CONNECT_CONCURRENCY = 64
+IDLE_CPU_WINDOW_S = 3.0  # backend CPU with no traffic at all, the floor under "backend CPU"
 # concurrency -> (rounds, turns per worker per phase): enough samples for a p99, kept short.
 SCHEDULE = {1: (4, 8), 16: (3, 2), 64: (3, 1), 256: (2, 1), 512: (2, 1)}
 
@@ -250,6 +251,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         log("warming up")
         await warm_up(ctx, args.agent_id)
         spy = start_profiler(args.backend_pid, args.profile) if args.profile else None
+        async with watch(ctx.backend) as quiet:
+            await asyncio.sleep(IDLE_CPU_WINDOW_S)
+        results["backend_idle_cpu_percent"] = round(quiet.cpu_percent, 1)
         log(f"idle sockets: {args.idle_sockets}")
         results["idle_sockets"] = await idle_sockets(ctx, args.agent_id, args.idle_sockets)
         for level in args.levels:

@@ -203,6 +203,20 @@ def _created(response: httpx.Response) -> dict[str, Any]:
     return created
 
 
+def log_errors(path: Path, limit: int = 10) -> list[str]:
+    """The distinct error lines the backend logged (exception types and messages)."""
+    if not path.exists():
+        return []
+    seen: dict[str, None] = {}
+    for line in path.read_text(errors="replace").splitlines():
+        text = line.strip()
+        if ("Error" in text or "Exception" in text or text.startswith("ERROR")) and len(
+            seen
+        ) < limit:
+            seen.setdefault(text[:300], None)
+    return list(seen)
+
+
 def machine() -> dict[str, Any]:
     cpu_model = ""
     with contextlib.suppress(OSError):
@@ -372,6 +386,7 @@ def main() -> int:
             raise
         finally:
             processes.stop_all()
+            backend_errors = log_errors(logs / "backend.log")
     results = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "commit": git_commit(),
@@ -393,6 +408,7 @@ def main() -> int:
             "levels": [int(x) for x in args.levels.split(",") if x],
         },
         "notes": [workspace["tool_note"]] if workspace["tool_note"] else [],
+        "backend_log_errors": backend_errors,
         **measured,
         "duration_s": round(time.monotonic() - started, 1),
     }

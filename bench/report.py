@@ -191,6 +191,26 @@ def rest_table(rest: dict[str, Any]) -> list[str]:
     return lines
 
 
+def timeline_table(timeline: dict[str, Any], provider_ttft_ms: float) -> list[str]:
+    """The steps of one warm turn before its first content_delta."""
+    first = timeline["first_delta_ms"]
+    steps = [s for s in timeline["steps"] if s["at_ms"] < first]
+    request = next((s["at_ms"] for s in steps if s["what"].startswith("http POST")), None)
+    lines = [
+        f"**Where the added time to first token goes** (one warm turn, backend in-process, "
+        f"offsets from the `user_message` frame): provider request sent at {_f(request)} ms, "
+        f"first `content_delta` at {_f(first)} ms, of which the fake provider's own first token "
+        f"is {provider_ttft_ms:g} ms.",
+        "",
+        _row(["at", "took", "step"]),
+        _row(["---:", "---:", "---"]),
+    ]
+    for step in steps:
+        what = step["what"].replace("|", "\\|")
+        lines.append(_row([f"{step['at_ms']:.1f} ms", f"{step['took_ms']:.1f} ms", f"`{what}`"]))
+    return lines
+
+
 def render(results: dict[str, Any]) -> str:
     m, s = results["machine"], results["settings"]
     fake = s["fake_provider"]
@@ -243,6 +263,16 @@ def render(results: dict[str, Any]) -> str:
             "",
             *rest_table(rest),
         ]
+    timeline = results.get("ttft_timeline")
+    if timeline and timeline.get("first_delta_ms") is not None:
+        lines += ["", *timeline_table(timeline, results["settings"]["fake_provider"]["ttft_ms"])]
+    idle_cpu = results.get("backend_idle_cpu_percent")
+    if idle_cpu is not None:
+        lines += ["", f"Backend CPU with no traffic at all: {_f(idle_cpu)} % of one core."]
+    errors = results.get("backend_log_errors") or []
+    if errors:
+        lines += ["", "Errors in the backend log during the run:", ""]
+        lines += [f"- `{line}`" for line in errors]
     for note in [*results.get("notes", []), *results.get("skipped", [])]:
         lines += ["", f"Note: {note}"]
     return "\n".join(lines) + "\n"
