@@ -2,6 +2,7 @@
 
 import { CheckCircle2, CircleSlash, Loader2, Wrench, XCircle } from "lucide-react";
 import { useTranslations } from "next-intl";
+import { useState } from "react";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import type { ToolCallPart } from "@/hooks/use-agent-chat";
 import { JsonBlock } from "./json-block";
@@ -25,9 +26,12 @@ const icons = {
 export function ToolCallCard({ part }: { part: ToolCallPart }) {
   const t = useTranslations("playground.tool");
   const metric = useMetricFormat();
+  // Live calls open (arguments, then the result arrives in place); stored ones start folded.
+  const [open, setOpen] = useState(part.state !== "complete");
   return (
     <details
-      open={part.state !== "complete"}
+      open={open}
+      onToggle={(event) => setOpen(event.currentTarget.open)}
       data-testid="tool-call"
       data-state={part.state}
       className="bg-card group rounded-lg border text-sm"
