@@ -333,8 +333,9 @@ async def test_every_non_public_route_requires_authentication(
     assert checked >= 10
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def ws_client(app: FastAPI, settings: Settings) -> Iterator[TestClient]:
+    """A second instance of the app, run by Starlette's TestClient (for WebSockets)."""
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
@@ -419,10 +420,14 @@ async def test_a_playground_message_cannot_join_another_workspaces_conversation(
     async def model_factory(*_: Any) -> ScriptedModel:
         return ScriptedModel([[text("ok")]])
 
-    ws_client.app.state.model_factory = model_factory  # type: ignore[attr-defined]
+    state = ws_client.app.state  # type: ignore[attr-defined]
+    default_factory, state.model_factory = state.model_factory, model_factory
     a_conversation = str(data.ids["conversation"])
-    cross = _turn_frames(ws_client, b_agent, OWNER_B.api_key, a_conversation)
-    absent = _turn_frames(ws_client, b_agent, OWNER_B.api_key, str(uuid.uuid4()))
+    try:
+        cross = _turn_frames(ws_client, b_agent, OWNER_B.api_key, a_conversation)
+        absent = _turn_frames(ws_client, b_agent, OWNER_B.api_key, str(uuid.uuid4()))
+    finally:
+        state.model_factory = default_factory
     assert cross[-1]["type"] == "error", cross
     assert cross[-1]["code"].startswith("not_found"), cross
     assert (cross[-1]["type"], cross[-1]["code"]) == (absent[-1]["type"], absent[-1]["code"])

@@ -43,11 +43,18 @@ def probe_app(settings: Settings) -> FastAPI:
     return application
 
 
-@pytest.fixture
-def probe(app: FastAPI, settings: Settings) -> Iterator[TestClient]:
-    # `app` seeds the identities and cleans up; the probe app shares its database.
+@pytest.fixture(scope="module")
+def probe_server(app: FastAPI, settings: Settings) -> Iterator[TestClient]:
+    # One instance for the module (starting and stopping an app is the slow part); `app`
+    # seeds the identities and cleans up; the probe app shares its database.
     with TestClient(probe_app(settings)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def probe(probe_server: TestClient) -> TestClient:
+    probe_server.cookies.clear()
+    return probe_server
 
 
 def _closed_with(test_client: TestClient, code: int, frames: list[Any], **kwargs: Any) -> str:
