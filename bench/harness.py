@@ -203,6 +203,15 @@ def _created(response: httpx.Response) -> dict[str, Any]:
     return created
 
 
+def timeline(token: str, agent_id: str, env: dict[str, str], logs: Path) -> dict[str, Any]:
+    """bench/turn_timeline.py for one agent, in its own process with the backend's settings."""
+    out = logs / f"timeline-{agent_id}.json"
+    args = [PYTHON, str(BENCH / "turn_timeline.py"), "--token", token, "--agent-id", agent_id]
+    subprocess.run([*args, "--out", str(out)], cwd=BACKEND, env=env, check=True, timeout=120)
+    result: dict[str, Any] = json.loads(out.read_text())
+    return result
+
+
 def log_errors(path: Path, limit: int = 10) -> list[str]:
     """The distinct error lines the backend logged (exception types and messages)."""
     if not path.exists():
@@ -366,18 +375,13 @@ def main() -> int:
             subprocess.run(driver_args, cwd=BENCH, env=env, check=True, timeout=13 * 60)
             measured = json.loads((logs / "driver.json").read_text())
             log("timeline of one warm turn (in-process backend)")
-            timeline_args = [
-                PYTHON,
-                str(BENCH / "turn_timeline.py"),
-                "--token",
-                workspace["token"],
-                "--agent-id",
-                workspace["agent_id"],
-                "--out",
-                str(logs / "timeline.json"),
-            ]
-            subprocess.run(timeline_args, cwd=BACKEND, env=benv, check=True, timeout=120)
-            measured["ttft_timeline"] = json.loads((logs / "timeline.json").read_text())
+            measured["ttft_timeline"] = timeline(
+                workspace["token"], workspace["agent_id"], benv, logs
+            )
+            if workspace["tool_agent_id"]:
+                measured["tool_timeline"] = timeline(
+                    workspace["token"], workspace["tool_agent_id"], benv, logs
+                )
         except BaseException:
             for name in ("backend", "provider", "tool"):
                 path = logs / f"{name}.log"

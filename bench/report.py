@@ -191,24 +191,41 @@ def rest_table(rest: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _steps_table(steps: list[dict[str, Any]]) -> list[str]:
+    lines = [_row(["at", "took", "step"]), _row(["---:", "---:", "---"])]
+    for step in steps:
+        what = step["what"].replace("|", "\\|")
+        lines.append(_row([f"{step['at_ms']:.1f} ms", f"{step['took_ms']:.1f} ms", f"`{what}`"]))
+    return lines
+
+
 def timeline_table(timeline: dict[str, Any], provider_ttft_ms: float) -> list[str]:
     """The steps of one warm turn before its first content_delta."""
     first = timeline["first_delta_ms"]
     steps = [s for s in timeline["steps"] if s["at_ms"] < first]
     request = next((s["at_ms"] for s in steps if s["what"].startswith("http POST")), None)
-    lines = [
+    return [
         f"**Where the added time to first token goes** (one warm turn, backend in-process, "
         f"offsets from the `user_message` frame): provider request sent at {_f(request)} ms, "
         f"first `content_delta` at {_f(first)} ms, of which the fake provider's own first token "
         f"is {provider_ttft_ms:g} ms.",
         "",
-        _row(["at", "took", "step"]),
-        _row(["---:", "---:", "---"]),
+        *_steps_table(steps),
     ]
-    for step in steps:
-        what = step["what"].replace("|", "\\|")
-        lines.append(_row([f"{step['at_ms']:.1f} ms", f"{step['took_ms']:.1f} ms", f"`{what}`"]))
-    return lines
+
+
+def tool_timeline_table(timeline: dict[str, Any]) -> list[str]:
+    """The steps of one warm tool turn from tool_use_start to tool_use_complete."""
+    steps = timeline["steps"]
+    marks = [i for i, s in enumerate(steps) if s["what"].startswith("frame tool_use_")]
+    if len(marks) < 2:
+        return []
+    return [
+        "**Where the tool hop goes** (one warm turn of the tool agent, from the "
+        "`tool_use_start` frame to the `tool_use_complete` frame):",
+        "",
+        *_steps_table(steps[marks[0] : marks[-1] + 1]),
+    ]
 
 
 def render(results: dict[str, Any]) -> str:
@@ -266,6 +283,9 @@ def render(results: dict[str, Any]) -> str:
     timeline = results.get("ttft_timeline")
     if timeline and timeline.get("first_delta_ms") is not None:
         lines += ["", *timeline_table(timeline, results["settings"]["fake_provider"]["ttft_ms"])]
+    if results.get("tool_timeline"):
+        tool_lines = tool_timeline_table(results["tool_timeline"])
+        lines += ["", *tool_lines] if tool_lines else []
     idle_cpu = results.get("backend_idle_cpu_percent")
     if idle_cpu is not None:
         lines += ["", f"Backend CPU with no traffic at all: {_f(idle_cpu)} % of one core."]

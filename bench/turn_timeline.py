@@ -24,6 +24,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import httpx
 import httpx2
 import uvicorn
 from sqlalchemy import event
@@ -103,16 +104,21 @@ def observe_redis(redis: Any, recorder: Recorder) -> None:
 
 
 def observe_http(recorder: Recorder) -> None:
-    """Provider requests: time until the response headers (the SDK's httpx2 client)."""
-    original = httpx2.AsyncClient.send
+    """Outbound requests, time until the response headers: the provider SDKs' httpx2 client and
+    the tools' httpx client."""
+    for module, label in ((httpx2, "http"), (httpx, "tool http")):
+        original = module.AsyncClient.send
 
-    async def send(self: httpx2.AsyncClient, request: Any, *args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
-        response = await original(self, request, *args, **kwargs)
-        recorder.add(started, f"http {request.method} {request.url.path} (to headers)")
-        return response
+        def wrap(original: Any = original, label: str = label) -> Any:
+            async def send(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+                started = time.perf_counter()
+                response = await original(self, request, *args, **kwargs)
+                recorder.add(started, f"{label} {request.method} {request.url.path} (to headers)")
+                return response
 
-    httpx2.AsyncClient.send = send  # type: ignore[method-assign]
+            return send
+
+        module.AsyncClient.send = wrap()
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -150,10 +156,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 first = done = None
                 while done is None:
                     kind = json.loads(await asyncio.wait_for(ws.recv(), 30)).get("type")
-                    if kind == "content_delta" and first is None:
-                        first = time.perf_counter()
-                    elif kind in ("message_complete", "error"):
-                        done = time.perf_counter()
+                    now = time.perf_counter()
+                    if kind == "content_delta":
+                        if first is None:
+                            first = now
+                            recorder.steps.append((now, 0.0, "frame first content_delta"))
+                        continue
+                    recorder.steps.append((now, 0.0, f"frame {kind}"))
+                    if kind in ("message_complete", "error"):
+                        done = now
                 await asyncio.sleep(0.2)  # let the run finish its bookkeeping before the next
                 turns.append((sent, first, done, sorted(recorder.steps)))
     finally:
