@@ -34,7 +34,7 @@ export async function addWeatherTool(page: Page, agentId: string): Promise<void>
 
 /** Wait until the playground's socket is open (the composer can send). */
 export async function waitForPlayground(page: Page): Promise<void> {
-  await expect(page.getByRole("status").filter({ hasText: "Connecting" })).toHaveCount(0);
+  await expect(page.locator("[data-connection]")).toHaveAttribute("data-connection", "open");
   await expect(page.getByLabel("Message")).toBeVisible();
 }
 
