@@ -17,8 +17,11 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 
 from app.agents.router import AgentDep
 from app.auth.deps import CurrentPrincipal
+from app.auth.principal import Principal, Role
 from app.database import SessionDep
+from app.exceptions import PermissionDenied
 from app.integrations import importer, service, tool_service, trial
+from app.integrations.auth_types import AuthType
 from app.integrations.models import Integration, Tool
 from app.integrations.schemas import (
     IntegrationCreate,
@@ -81,6 +84,16 @@ def tool_runtime(request: Request) -> ToolRuntime:
 RuntimeDep = Annotated[ToolRuntime, Depends(tool_runtime)]
 
 
+def require_credential_manager(principal: Principal, *, touches_credentials: bool) -> None:
+    """Members build agents and tools; storing, changing or dropping a credential is for
+    owners and admins (the same rule as provider keys and members)."""
+    if touches_credentials and not principal.has_role(Role.admin):
+        raise PermissionDenied(
+            "Only a workspace owner or admin may store, change or remove credentials",
+            code="forbidden:credentials",
+        )
+
+
 @router.post(
     "/agents/{agent_id}/integrations",
     status_code=status.HTTP_201_CREATED,
@@ -89,8 +102,12 @@ RuntimeDep = Annotated[ToolRuntime, Depends(tool_runtime)]
 async def create_integration(
     agent: AgentDep,
     session: SessionDep,
+    principal: CurrentPrincipal,
     data: Annotated[IntegrationCreate, Body(openapi_examples=_CREATE_EXAMPLES)],
 ) -> IntegrationPublic:
+    require_credential_manager(
+        principal, touches_credentials=bool(data.secrets) or data.auth_type is not AuthType.none
+    )
     return await service.create_integration(session, agent, data)
 
 
@@ -112,7 +129,9 @@ async def import_openapi(
     session: SessionDep,
     runtime: RuntimeDep,
     response: Response,
+    principal: CurrentPrincipal,
 ) -> OpenAPIImportPublic:
+    require_credential_manager(principal, touches_credentials=bool(data.secrets))
     result = await importer.import_openapi(session, agent, data, runtime.egress)
     response.status_code = status.HTTP_200_OK if data.dry_run else status.HTTP_201_CREATED
     return result
@@ -130,11 +149,20 @@ async def update_integration(
     session: SessionDep,
     principal: CurrentPrincipal,
 ) -> IntegrationPublic:
+    require_credential_manager(
+        principal,
+        touches_credentials=data.secrets is not None
+        or data.auth_type is not None
+        or data.auth_config is not None,
+    )
     return await service.update_integration(session, principal.workspace_id, integration, data)
 
 
 @router.delete("/integrations/{integration_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_integration(integration: IntegrationDep, session: SessionDep) -> Response:
+async def delete_integration(
+    integration: IntegrationDep, session: SessionDep, principal: CurrentPrincipal
+) -> Response:
+    require_credential_manager(principal, touches_credentials=integration.credential_id is not None)
     await service.delete_integration(session, integration)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

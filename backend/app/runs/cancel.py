@@ -30,6 +30,7 @@ CLAIM_TTL_S = 180
 _HEARTBEAT_S = 60
 _RETRY_S = 1.0
 _MAX_RETRY_S = 30.0
+_STOP_TIMEOUT_S = 3.0
 
 
 class RunRegistry:
@@ -57,11 +58,14 @@ class RunRegistry:
         await self._subscribed.wait()
 
     async def stop(self) -> None:
-        for task in (self._listener, self._heartbeat):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        tasks = [task for task in (self._listener, self._heartbeat) if task is not None]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            # Closing a pubsub connection can stall on a half-dead socket; shutdown must not.
+            _, pending = await asyncio.wait(tasks, timeout=_STOP_TIMEOUT_S)
+            if pending:
+                logger.warning("run-cancel listener did not stop within %ss", _STOP_TIMEOUT_S)
         self._listener = self._heartbeat = None
 
     def is_running(self, conversation_id: uuid.UUID) -> bool:

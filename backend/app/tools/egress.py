@@ -18,11 +18,14 @@ Every request goes through `EgressGuard.request`, which
 
 Errors::
 
-    EgressError (AppError)        502 egress_error
+    EgressError (AppError)        422 egress_error
     ├── EgressBlocked             400 egress_blocked        the URL or address is not allowed
-    ├── EgressTimeout             504 egress_timeout
-    ├── EgressTooManyRedirects    502 egress_too_many_redirects
-    └── EgressConnectError        502 egress_connect_failed
+    ├── EgressTimeout             422 egress_timeout
+    ├── EgressTooManyRedirects    422 egress_too_many_redirects
+    └── EgressConnectError        422 egress_connect_failed
+
+A target the user named that is slow or unreachable is a problem with their input, not a
+server fault: every egress error is a 4xx.
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ USER_AGENT = "AgentBuilder-Tools/1.0"
 
 class EgressError(AppError):
     code = "egress_error"
-    status = 502
+    status = 422
 
 
 class EgressBlocked(EgressError):
@@ -66,7 +69,6 @@ class EgressBlocked(EgressError):
 
 class EgressTimeout(EgressError):
     code = "egress_timeout"
-    status = 504
 
 
 class EgressTooManyRedirects(EgressError):

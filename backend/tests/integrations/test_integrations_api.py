@@ -356,3 +356,21 @@ async def test_tool_schemas_may_not_reference_remote_documents(
         f"/api/v1/integrations/{integration['id']}/tools", json={**TOOL, "input_schema": schema}
     )
     assert "only local $refs" in assert_error(response, 422, "validation_error")["message"]
+
+
+async def test_testing_a_tool_whose_server_is_down_is_a_client_error(
+    client: httpx.AsyncClient, agent: dict[str, Any], local_egress: None
+) -> None:
+    import socket
+
+    # A loopback port with nothing listening (allowed by local_egress): the connect fails.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    integration = await create_integration(client, agent, base_url=f"http://127.0.0.1:{port}")
+    tool = await create_tool(client, integration)
+    response = await client.post(
+        f"/api/v1/tools/{tool['id']}/test", json={"arguments": {"city": "x"}}
+    )
+    error = assert_error(response, 422, "egress_connect_failed")
+    assert f"127.0.0.1:{port}" in error["message"] or "127.0.0.1" in error["message"]
