@@ -49,7 +49,7 @@ test("chat with streamed text and a tool card, stop a run, reopen the conversati
   await page.getByRole("button", { name: "New chat" }).click();
   await expect(page.getByText("Send a message to start a conversation.")).toBeVisible();
   const list = page.getByRole("navigation", { name: "Earlier conversations" });
-  await list.getByRole("button", { name: /Hello there, agent/ }).click();
+  await list.getByRole("button", { name: /^Hello there, agent/ }).click();
   await expect(page.getByTestId("message-user")).toHaveCount(3);
   await expect(answers.first()).toContainText("Echo: Hello there, agent");
   const storedCard = page.getByTestId("tool-call");

@@ -70,6 +70,21 @@ test("add a custom API with a write-only key, give it a tool, test it, import Op
   await snap(page, "tools-test-result");
   await test_.getByRole("button", { name: "Close" }).first().click();
 
+  // Replace the saved key with a wrong one: the same test now shows the API's 401.
+  await card.getByRole("button", { name: "Edit Local weather" }).click();
+  const replace = page.getByRole("dialog", { name: "Edit custom API" });
+  await replace.getByRole("button", { name: "Replace" }).click();
+  await replace.getByLabel("API key").fill("not-the-key");
+  await replace.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(replace).toBeHidden();
+  await card.getByRole("button", { name: "Test city_weather" }).click();
+  const retest = page.getByRole("dialog", { name: "Test city_weather" });
+  await retest.getByLabel("Arguments (JSON)").fill('{"city": "Berlin"}');
+  await retest.getByRole("button", { name: "Run test" }).click();
+  await expect(retest.getByTestId("tool-test-result").getByText("HTTP 401", { exact: true })).toBeVisible();
+  await expect(retest.getByTestId("tool-test-result")).toContainText("missing or wrong X-API-Key");
+  await retest.getByRole("button", { name: "Close" }).first().click();
+
   // Import the local API's OpenAPI document by URL: preview first, then confirm.
   await page.getByRole("button", { name: "Import OpenAPI" }).click();
   const importDialog = page.getByRole("dialog", { name: "Import from OpenAPI" });

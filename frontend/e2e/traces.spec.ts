@@ -82,4 +82,9 @@ test("a failed tool call is highlighted in the trace", async ({ page }) => {
   await expect(failed).toHaveAttribute("data-error", "true");
   await expect(page.getByTestId("trace-run").getByText("1 error")).toBeVisible();
   await snap(page, "traces-tool-error");
+
+  // Deleting the conversation removes its trace too.
+  await page.getByRole("button", { name: /^Delete conversation Try locked_weather/ }).click();
+  await page.getByRole("alertdialog").getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByRole("heading", { name: "No runs recorded yet." })).toBeVisible();
 });

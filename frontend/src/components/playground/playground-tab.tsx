@@ -74,7 +74,11 @@ export function PlaygroundTab({ agentId }: { agentId: string }) {
   const busy = status !== "ready" || opening !== null;
 
   return (
-    <section aria-label={t("title")} className="grid gap-4 md:grid-cols-[16rem_minmax(0,1fr)]">
+    <section
+      aria-label={t("title")}
+      data-connection={chat.connection}
+      className="grid gap-4 md:grid-cols-[16rem_minmax(0,1fr)]"
+    >
       <div className={cn("md:block", listOpen ? "block" : "hidden")}>
         <div className="bg-card rounded-lg border p-3">
           <ConversationList
@@ -85,6 +89,9 @@ export function PlaygroundTab({ agentId }: { agentId: string }) {
             onNew={() => {
               chat.newConversation();
               setListOpen(false);
+            }}
+            onDeleted={(id) => {
+              if (id === conversationId) chat.newConversation();
             }}
           />
         </div>

@@ -83,7 +83,7 @@ export function ToolTestDialog({ tool, open, onOpenChange }: { tool: Tool; open:
               <span className="text-muted-foreground">{t("latency", { value: metric.duration(result.latency_ms) })}</span>
               {result.body_truncated ? <Badge tone="warning">{t("truncated")}</Badge> : null}
             </div>
-            {result.error ? (
+            {result.error && result.error !== `HTTP ${result.status_code}` ? (
               <p role="alert" className="text-destructive text-sm">
                 {result.error}
               </p>

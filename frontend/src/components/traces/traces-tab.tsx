@@ -72,7 +72,15 @@ export function TracesTab({ agentId }: { agentId: string }) {
     <section aria-labelledby="traces-title" className="grid gap-4 md:grid-cols-[16rem_minmax(0,1fr)]">
       <div className={cn("md:block", listOpen ? "block" : "hidden")}>
         <div className="bg-card rounded-lg border p-3">
-          <ConversationList agentId={agentId} activeId={selected} disabled={false} onOpen={choose} />
+          <ConversationList
+            agentId={agentId}
+            activeId={selected}
+            disabled={false}
+            onOpen={choose}
+            onDeleted={(id) => {
+              if (id === selected) router.replace(pathname, { scroll: false });
+            }}
+          />
         </div>
       </div>
       <div className="flex min-w-0 flex-col gap-3">
