@@ -25,9 +25,10 @@ ModelFactory = Callable[[Agent, AsyncSession, Principal], Awaitable[Model]]
 ToolFactory = Callable[[Agent, AsyncSession, Principal], Awaitable[list[Tool]]]
 
 
-def default_model_factory(settings: Settings) -> ModelFactory:
+def default_model_factory(settings: Settings, app_state: Any = None) -> ModelFactory:
     """Workspace provider key first, then the environment's; the agent's base_url for
-    openai_compatible servers. Raises app.llm.errors.LLMError (e.g. no key configured)."""
+    openai_compatible servers. Raises app.llm.errors.LLMError (e.g. no key configured), or
+    EgressBlocked when a user-given server URL points at a private address."""
 
     async def build(agent: Agent, session: AsyncSession, principal: Principal) -> Model:
         from app.llm.registry import get_model
@@ -38,6 +39,11 @@ def default_model_factory(settings: Settings) -> ModelFactory:
         agent_base_url = (agent.llm_config or {}).get("base_url")
         if agent.provider == "openai_compatible" and agent_base_url:
             base_url = str(agent_base_url)
+        egress = getattr(app_state, "egress", None)
+        if agent.provider == "openai_compatible" and base_url and egress is not None:
+            # A server URL typed by a user is checked like a tool URL (private, loopback and
+            # metadata addresses need TOOL_ALLOWED_PRIVATE_HOSTS) before the SDK connects.
+            await egress.check_url(base_url)
         return get_model(
             agent.provider, agent.model, settings=settings, api_key=api_key, base_url=base_url
         )
