@@ -7,6 +7,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+# Per-message deflate costs ~100 KiB per open socket for frames that are mostly tiny deltas;
+# frames over 1 MiB are refused by uvicorn before they are read (the playground's own limit,
+# WS_MAX_FRAME_BYTES, answers smaller oversized frames with an error frame).
+UVICORN_WS_OPTIONS = {"ws_per_message_deflate": False, "ws_max_size": 1024 * 1024}
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app", description="Agent Builder backend")
@@ -25,7 +30,12 @@ def main(argv: list[str] | None = None) -> int:
         import uvicorn
 
         uvicorn.run(
-            "app.asgi:app", host=args.host, port=args.port, workers=args.workers, proxy_headers=True
+            "app.asgi:app",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            proxy_headers=True,
+            **UVICORN_WS_OPTIONS,
         )
         return 0
     if args.command == "migrate":
