@@ -10,7 +10,8 @@ import sys
 # Per-message deflate costs ~100 KiB per open socket for frames that are mostly tiny deltas;
 # frames over 1 MiB are refused by uvicorn before they are read (the playground's own limit,
 # WS_MAX_FRAME_BYTES, answers smaller oversized frames with an error frame).
-UVICORN_WS_OPTIONS = {"ws_per_message_deflate": False, "ws_max_size": 1024 * 1024}
+WS_PER_MESSAGE_DEFLATE = False
+WS_MAX_SIZE = 1024 * 1024
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +36,8 @@ def main(argv: list[str] | None = None) -> int:
             port=args.port,
             workers=args.workers,
             proxy_headers=True,
-            **UVICORN_WS_OPTIONS,
+            ws_per_message_deflate=WS_PER_MESSAGE_DEFLATE,
+            ws_max_size=WS_MAX_SIZE,
         )
         return 0
     if args.command == "migrate":
