@@ -342,6 +342,19 @@ describe("useAgentChat", () => {
     expect(result.current.connection).toBe("open");
   });
 
+  it("reconnects at once when the browser comes back online", async () => {
+    vi.useFakeTimers();
+    const { result } = renderChat({ maxRetries: 0 });
+    await flush();
+    FakeSocket.last.drop(1006);
+    expect(result.current.connection).toBe("offline");
+    act(() => void window.dispatchEvent(new Event("online")));
+    await flush();
+    expect(FakeSocket.all).toHaveLength(2);
+    FakeSocket.last.accept();
+    expect(result.current.connection).toBe("open");
+  });
+
   it("refreshes the session once on 4401 and reconnects; a second 4401 goes offline", async () => {
     const refreshSession = vi.fn(async () => true);
     const { result } = renderChat({ refreshSession });

@@ -7,7 +7,7 @@
  *
  * Reconnects: a socket that drops (not closed by us, not refused) is reopened with exponential
  * backoff, up to `maxRetries` times in a row; after that `connection` is "offline" until
- * `reconnect()`. A 4401 close (session expired) refreshes the session once and reconnects;
+ * `reconnect()` or the browser comes back online. A 4401 close (session expired) refreshes the session once and reconnects;
  * 4403 (origin refused) and 4404 (agent not found) are final. A turn cut off by a drop is shown
  * as interrupted, like the server stores it; the conversation continues on the new socket.
  */
@@ -74,8 +74,9 @@ const OPEN = 1;
 const WS_AUTH_FAILED = 4401;
 const FINAL_CLOSE_CODES = new Set([4403, 4404]);
 
+/** 0.5 s, 1 s, 2 s … up to 10 s, each with jitter so many tabs do not reconnect in step. */
 export function defaultBackoff(attempt: number): number {
-  return Math.min(500 * 2 ** attempt, 10_000);
+  return Math.min(500 * 2 ** attempt, 10_000) * (0.75 + Math.random() / 2);
 }
 
 async function refreshCookie(): Promise<boolean> {
@@ -224,6 +225,14 @@ export function useAgentChat({
     ws.send(JSON.stringify(frame));
     return true;
   }, []);
+
+  // Back online: try at once instead of waiting out the backoff (or after giving up).
+  useEffect(() => {
+    if (connection === "open" || connection === "connecting") return;
+    const retryNow = () => start();
+    window.addEventListener("online", retryNow);
+    return () => window.removeEventListener("online", retryNow);
+  }, [connection, start]);
 
   // Idle sockets are closed by many proxies and load balancers; a ping now and then keeps it.
   useEffect(() => {
