@@ -238,7 +238,8 @@ def render(results: dict[str, Any]) -> str:
         f"workers, production settings, PostgreSQL + Redis. Fake provider ({s['provider']}): "
         f"first token after {fake['ttft_ms']:g} ms, {fake['tokens']} tokens {fake['itl_ms']:g} ms "
         "apart. Driver, fake provider, tool server, backend, PostgreSQL and Redis share the "
-        "machine.",
+        f"machine; its load average before the run was {_f(m.get('load_average_1m'))} "
+        "(other work on it skews every figure).",
         "",
         "**Streaming** (platform minus direct SDK, same run, interleaved):",
         "",
