@@ -9,7 +9,7 @@ import { ErrorState } from "@/components/ui/error-state";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 import { deleteConversation, useConversations, type Conversation } from "@/hooks/use-conversations";
-import { describeError } from "@/lib/api/errors";
+import { useApiErrors } from "@/lib/api/use-api-errors";
 import { cn } from "@/lib/utils";
 
 const PAGE = 20;
@@ -32,6 +32,7 @@ export function ConversationList({ agentId, activeId, disabled, onOpen, onNew, o
   const tc = useTranslations("common");
   const format = useFormatter();
   const toast = useToast();
+  const apiErrors = useApiErrors();
   const [limit, setLimit] = useState(PAGE);
   const { data, error, isLoading, mutate } = useConversations(agentId, limit);
   const [deleting, setDeleting] = useState<Conversation | null>(null);
@@ -109,7 +110,7 @@ export function ConversationList({ agentId, activeId, disabled, onOpen, onNew, o
             onDeleted?.(deleting.id);
             await mutate();
           } catch (caught) {
-            toast({ tone: "error", title: t("deleteFailed"), description: describeError(caught, tc("unexpectedError")) });
+            toast({ tone: "error", title: t("deleteFailed"), description: apiErrors.describe(caught) });
           }
         }}
       />

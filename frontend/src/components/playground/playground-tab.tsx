@@ -12,7 +12,7 @@ import { useAgentChat } from "@/hooks/use-agent-chat";
 import { messagesFromHistory } from "@/hooks/use-agent-chat-history";
 import { fetchMessages, isConversationListKey } from "@/hooks/use-conversations";
 import { Link } from "@/i18n/navigation";
-import { describeError } from "@/lib/api/errors";
+import { useApiErrors } from "@/lib/api/use-api-errors";
 import { cn } from "@/lib/utils";
 import { ChatComposer } from "./chat-composer";
 import { ChatMessageView } from "./chat-message";
@@ -25,6 +25,7 @@ export function PlaygroundTab({ agentId }: { agentId: string }) {
   const t = useTranslations("playground");
   const tc = useTranslations("common");
   const toast = useToast();
+  const apiErrors = useApiErrors();
   const errorText = useErrorText();
   const chat = useAgentChat({ agentId });
   const { mutate } = useSWRConfig();
@@ -43,12 +44,12 @@ export function PlaygroundTab({ agentId }: { agentId: string }) {
         openConversation(id, messagesFromHistory(page.items));
         setListOpen(false);
       } catch (error) {
-        toast({ tone: "error", title: t("openFailed"), description: describeError(error, tc("unexpectedError")) });
+        toast({ tone: "error", title: t("openFailed"), description: apiErrors.describe(error) });
       } finally {
         setOpening(null);
       }
     },
-    [openConversation, toast, t, tc],
+    [openConversation, toast, t, apiErrors],
   );
 
   // A link to ?conversation=<id> (e.g. from the traces tab) opens that conversation once.

@@ -1,22 +1,25 @@
 "use client";
 
-import { useTranslations } from "next-intl";
-import { describeError, fieldErrors } from "@/lib/api/errors";
+import { useApiErrors } from "@/lib/api/use-api-errors";
 
-/** A failed save split for a form: messages per field, and the rest as one sentence. */
-export function splitErrors(error: unknown, knownFields: string[]): { fields: Record<string, string>; general: boolean } {
-  const fields = fieldErrors(error);
+/**
+ * A failed save split for a form, in the page's language: messages per field, and whether the
+ * error names none of the form's fields (then FormError shows it as one sentence).
+ */
+export function useFormErrors(error: unknown, knownFields: string[]): { fields: Record<string, string>; general: boolean } {
+  const apiErrors = useApiErrors();
+  const fields = apiErrors.fields(error);
   const shown = Object.keys(fields).some((key) => knownFields.includes(key));
   return { fields, general: error !== null && error !== undefined && !shown };
 }
 
-/** The form-level error: the API's message (e.g. a service check that names no field). */
+/** The form-level error: the API's message for its code (e.g. a check that names no field). */
 export function FormError({ error }: { error: unknown }) {
-  const tc = useTranslations("common");
+  const apiErrors = useApiErrors();
   if (!error) return null;
   return (
     <p role="alert" className="border-destructive/40 bg-destructive/5 text-destructive rounded-md border px-3 py-2 text-sm">
-      {describeError(error, tc("unexpectedError"))}
+      {apiErrors.describe(error)}
     </p>
   );
 }

@@ -11,7 +11,7 @@ import { ErrorState } from "@/components/ui/error-state";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 import { deleteIntegration, updateIntegration, useIntegrationTools, type Integration } from "@/hooks/use-integrations";
-import { describeError } from "@/lib/api/errors";
+import { useApiErrors } from "@/lib/api/use-api-errors";
 import { authChoiceOf } from "./auth-form-model";
 import { IntegrationDialog } from "./integration-dialog";
 import { ToolDialog } from "./tool-dialog";
@@ -23,6 +23,7 @@ export function IntegrationCard({ integration, onChanged }: { integration: Integ
   const ti = useTranslations("tools.integration");
   const tc = useTranslations("common");
   const toast = useToast();
+  const apiErrors = useApiErrors();
   const tools = useIntegrationTools(integration.agent_id, integration.id);
   const [dialog, setDialog] = useState<"edit" | "delete" | "add-tool" | null>(null);
   const [toggling, setToggling] = useState(false);
@@ -41,7 +42,7 @@ export function IntegrationCard({ integration, onChanged }: { integration: Integ
       await updateIntegration(integration.id, { enabled: !integration.enabled });
       onChanged();
     } catch (error) {
-      toast({ tone: "error", title: t("saveFailed"), description: describeError(error, tc("unexpectedError")) });
+      toast({ tone: "error", title: t("saveFailed"), description: apiErrors.describe(error) });
     } finally {
       setToggling(false);
     }
@@ -159,7 +160,7 @@ export function IntegrationCard({ integration, onChanged }: { integration: Integ
             await deleteIntegration(integration.id);
             onChanged();
           } catch (error) {
-            toast({ tone: "error", title: t("deleteFailed"), description: describeError(error, tc("unexpectedError")) });
+            toast({ tone: "error", title: t("deleteFailed"), description: apiErrors.describe(error) });
           }
         }}
       />

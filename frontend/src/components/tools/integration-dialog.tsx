@@ -18,7 +18,7 @@ import {
   updatePayload,
   type AuthFormState,
 } from "./auth-form-model";
-import { FormError, splitErrors } from "./form-error";
+import { FormError, useFormErrors } from "./form-error";
 import { SecretInput } from "./secret-input";
 
 type IntegrationDialogProps = {
@@ -41,7 +41,7 @@ export function IntegrationDialog({ agentId, integration, open, onOpenChange, on
   const [auth, setAuth] = useState<AuthFormState>(integration ? authFormFrom(integration) : emptyAuthForm);
   const [error, setError] = useState<unknown>(null);
   const [saving, setSaving] = useState(false);
-  const { fields, general } = splitErrors(error, FIELDS);
+  const { fields, general } = useFormErrors(error, FIELDS);
   // Masks apply only while the auth type is the saved one (a new type starts without secrets).
   const savedMasks =
     integration && authFormFrom(integration).choice === auth.choice ? (integration.secrets ?? {}) : {};

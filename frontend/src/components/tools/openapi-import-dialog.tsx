@@ -12,7 +12,7 @@ import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { Textarea } from "@/components/ui/textarea";
 import { importOpenApi, type OpenAPIImport, type OpenAPIImportResult } from "@/hooks/use-integrations";
 import { authChoiceOf } from "./auth-form-model";
-import { FormError, splitErrors } from "./form-error";
+import { FormError, useFormErrors } from "./form-error";
 import { SecretInput } from "./secret-input";
 
 type Source = "paste" | "file" | "url";
@@ -42,7 +42,7 @@ export function OpenApiImportDialog({ agentId, open, onOpenChange, onImported }:
   const [preview, setPreview] = useState<OpenAPIImportResult | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const { fields, general } = splitErrors(error, ["spec", "url", "name", "base_url"]);
+  const { fields, general } = useFormErrors(error, ["spec", "url", "name", "base_url"]);
 
   function request(dryRun: boolean): OpenAPIImport {
     const body: OpenAPIImport = { dry_run: dryRun };

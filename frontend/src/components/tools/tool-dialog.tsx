@@ -9,7 +9,7 @@ import { Input } from "@/components/ui/input";
 import { Select } from "@/components/ui/select";
 import { Textarea } from "@/components/ui/textarea";
 import { createTool, updateTool, type Tool, type ToolCreate } from "@/hooks/use-integrations";
-import { FormError, splitErrors } from "./form-error";
+import { FormError, useFormErrors } from "./form-error";
 import { JsonEditor, parseJson } from "./json-editor";
 
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
@@ -50,7 +50,7 @@ export function ToolDialog({ integrationId, tool, builtin = false, open, onOpenC
   const [error, setError] = useState<unknown>(null);
   const [saving, setSaving] = useState(false);
   const parsed = parseJson(schemaText);
-  const { fields, general } = splitErrors(error, FIELDS);
+  const { fields, general } = useFormErrors(error, FIELDS);
   const schemaError = parsed.error ? t("invalidJson", { error: parsed.error }) : fields.input_schema;
 
   async function submit(event: FormEvent) {

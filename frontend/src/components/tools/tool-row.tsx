@@ -8,7 +8,7 @@ import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { useToast } from "@/components/ui/toast";
 import { deleteTool, type Tool } from "@/hooks/use-integrations";
-import { describeError } from "@/lib/api/errors";
+import { useApiErrors } from "@/lib/api/use-api-errors";
 import { ToolDialog } from "./tool-dialog";
 import { ToolTestDialog } from "./tool-test-dialog";
 
@@ -17,6 +17,7 @@ export function ToolRow({ tool, builtin, onChanged }: { tool: Tool; builtin: boo
   const t = useTranslations("tools");
   const tc = useTranslations("common");
   const toast = useToast();
+  const apiErrors = useApiErrors();
   const [dialog, setDialog] = useState<"test" | "edit" | "delete" | null>(null);
 
   return (
@@ -70,7 +71,7 @@ export function ToolRow({ tool, builtin, onChanged }: { tool: Tool; builtin: boo
             await deleteTool(tool.id);
             onChanged();
           } catch (error) {
-            toast({ tone: "error", title: t("deleteFailed"), description: describeError(error, tc("unexpectedError")) });
+            toast({ tone: "error", title: t("deleteFailed"), description: apiErrors.describe(error) });
           }
         }}
       />

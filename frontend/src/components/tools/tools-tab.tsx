@@ -16,7 +16,7 @@ import { ErrorState } from "@/components/ui/error-state";
 import { Skeleton } from "@/components/ui/skeleton";
 import { useToast } from "@/components/ui/toast";
 import { createIntegration, refreshIntegrations, useIntegrations } from "@/hooks/use-integrations";
-import { describeError } from "@/lib/api/errors";
+import { useApiErrors } from "@/lib/api/use-api-errors";
 import { IntegrationCard } from "./integration-card";
 import { IntegrationDialog } from "./integration-dialog";
 import { OpenApiImportDialog } from "./openapi-import-dialog";
@@ -28,6 +28,7 @@ export function ToolsTab({ agentId }: { agentId: string }) {
   const t = useTranslations("tools");
   const tc = useTranslations("common");
   const toast = useToast();
+  const apiErrors = useApiErrors();
   const { mutate } = useSWRConfig();
   const { data, error, isLoading, mutate: reload } = useIntegrations(agentId);
   const [dialog, setDialog] = useState<"custom" | "import" | null>(null);
@@ -40,7 +41,7 @@ export function ToolsTab({ agentId }: { agentId: string }) {
       toast({ tone: "success", title: t("builtinAdded", { name: t(`builtins.${builtin}`) }) });
       refresh();
     } catch (caught) {
-      toast({ tone: "error", title: t("saveFailed"), description: describeError(caught, tc("unexpectedError")) });
+      toast({ tone: "error", title: t("saveFailed"), description: apiErrors.describe(caught) });
     }
   }
 
