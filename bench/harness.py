@@ -203,10 +203,13 @@ def _created(response: httpx.Response) -> dict[str, Any]:
     return created
 
 
-def timeline(token: str, agent_id: str, env: dict[str, str], logs: Path) -> dict[str, Any]:
+def timeline(
+    token: str, agent_id: str, env: dict[str, str], logs: Path, *extra: str
+) -> dict[str, Any]:
     """bench/turn_timeline.py for one agent, in its own process with the backend's settings."""
-    out = logs / f"timeline-{agent_id}.json"
+    out = logs / f"timeline-{agent_id}{''.join(extra)}.json"
     args = [PYTHON, str(BENCH / "turn_timeline.py"), "--token", token, "--agent-id", agent_id]
+    args += extra
     subprocess.run([*args, "--out", str(out)], cwd=BACKEND, env=env, check=True, timeout=120)
     result: dict[str, Any] = json.loads(out.read_text())
     return result
@@ -377,6 +380,9 @@ def main() -> int:
             log("timeline of one warm turn (in-process backend)")
             measured["ttft_timeline"] = timeline(
                 workspace["token"], workspace["agent_id"], benv, logs
+            )
+            measured["ttft_timeline_no_pre_ping"] = timeline(
+                workspace["token"], workspace["agent_id"], benv, logs, "--no-pre-ping"
             )
             if workspace["tool_agent_id"]:
                 measured["tool_timeline"] = timeline(

@@ -205,7 +205,7 @@ def timeline_table(timeline: dict[str, Any], provider_ttft_ms: float) -> list[st
     steps = [s for s in timeline["steps"] if s["at_ms"] < first]
     request = next((s["at_ms"] for s in steps if s["what"].startswith("http POST")), None)
     return [
-        f"**Where the added time to first token goes** (one warm turn, backend in-process, "
+        f"**Where the added time to first token goes** (the median warm turn, backend in-process, "
         f"offsets from the `user_message` frame): provider request sent at {_f(request)} ms, "
         f"first `content_delta` at {_f(first)} ms, of which the fake provider's own first token "
         f"is {provider_ttft_ms:g} ms.",
@@ -284,6 +284,16 @@ def render(results: dict[str, Any]) -> str:
     timeline = results.get("ttft_timeline")
     if timeline and timeline.get("first_delta_ms") is not None:
         lines += ["", *timeline_table(timeline, results["settings"]["fake_provider"]["ttft_ms"])]
+    what_if = results.get("ttft_timeline_no_pre_ping")
+    if timeline and what_if and what_if.get("median_request_ms") is not None:
+        lines += [
+            "",
+            f"Medians over {timeline['turns']} warm turns: provider request sent at "
+            f"{_f(timeline['median_request_ms'])} ms, first `content_delta` at "
+            f"{_f(timeline['median_first_delta_ms'])} ms. What-if, the same with the pool's "
+            f"`pool_pre_ping` turned off: {_f(what_if['median_request_ms'])} ms and "
+            f"{_f(what_if['median_first_delta_ms'])} ms.",
+        ]
     if results.get("tool_timeline"):
         tool_lines = tool_timeline_table(results["tool_timeline"])
         lines += ["", *tool_lines] if tool_lines else []

@@ -8,8 +8,9 @@ from the moment the `user_message` frame was sent, up to the first `content_delt
     python bench/turn_timeline.py --token KEY --agent-id ID      # env as bench/harness.py sets
 
 The harness runs it after the driver and stores the timeline with the results. It only
-observes (SQLAlchemy events, a wrapper on this process's Redis client and httpx2 sends);
-nothing in the app is changed.
+observes (SQLAlchemy events, wrappers on this process's Redis client, the httpx/httpx2 sends and
+the app's model/tool factory hooks); nothing in the app is changed, except with
+`--no-pre-ping`, a what-if that turns off the connection pool's ping on checkout.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from websockets.asyncio.client import connect
 from clients import PROMPT
 
 Step = tuple[float, float, str]  # start, duration, what
+Turn = tuple[float, float | None, float | None, list[Step]]  # sent, first delta, done, steps
+WARM_UP_TURNS = 2
 
 
 class Recorder:
@@ -136,12 +139,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await asyncio.sleep(0.05)
         if serving.done():
             raise RuntimeError("in-process server did not start")
+    if args.no_pre_ping:
+        # What-if for the report: the same turn without the ping on every pool checkout.
+        app.state.engine.sync_engine.pool._pre_ping = False
     observe_sql(app.state.engine, recorder)
     if app.state.redis is not None:
         observe_redis(app.state.redis, recorder)
     observe_http(recorder)
     observe_model(app, recorder)
-    turns = []
+    turns: list[Turn] = []
     try:
         url = f"ws://127.0.0.1:{port}/api/v1/playground/{args.agent_id}"
         async with connect(url, ping_interval=None) as ws:
@@ -171,16 +177,29 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         server.should_exit = True
         with contextlib.suppress(Exception):
             await asyncio.wait_for(serving, 10)
-    sent, first, done, steps = turns[-1]
+    measured = turns[WARM_UP_TURNS:] or turns
 
-    def offset(t: float) -> float:
+    def offset(sent: float, t: float) -> float:
         return round((t - sent) * 1000, 2)
 
+    def request_at(turn: Turn) -> float | None:
+        sent, _, _, steps = turn
+        posts = [start for start, _, what in steps if what.startswith("http POST")]
+        return offset(sent, posts[0]) if posts else None
+
+    # The turn with the median time to first delta stands for the run; medians beside it.
+    ranked = sorted(measured, key=lambda t: (t[1] or t[0]) - t[0])
+    sent, first, done, steps = ranked[len(ranked) // 2]
+    requests = sorted(r for r in map(request_at, measured) if r is not None)
+    firsts = sorted(offset(t[0], t[1]) for t in measured if t[1] is not None)
     return {
-        "first_delta_ms": offset(first) if first else None,
-        "message_complete_ms": offset(done) if done else None,
+        "turns": len(measured),
+        "median_request_ms": requests[len(requests) // 2] if requests else None,
+        "median_first_delta_ms": firsts[len(firsts) // 2] if firsts else None,
+        "first_delta_ms": offset(sent, first) if first else None,
+        "message_complete_ms": offset(sent, done) if done else None,
         "steps": [
-            {"at_ms": offset(start), "took_ms": round(took * 1000, 2), "what": what}
+            {"at_ms": offset(sent, start), "took_ms": round(took * 1000, 2), "what": what}
             for start, took, what in steps
         ],
     }
@@ -190,15 +209,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--token", required=True)
     parser.add_argument("--agent-id", required=True)
-    parser.add_argument("--turns", type=int, default=4)
+    parser.add_argument("--turns", type=int, default=9, help="the first 2 only warm up")
     parser.add_argument("--out", default="", help="also write the timeline JSON here")
+    parser.add_argument(
+        "--no-pre-ping", action="store_true", help="what-if: pool checkouts without pool_pre_ping"
+    )
     args = parser.parse_args()
     timeline = asyncio.run(run(args))
     for step in timeline["steps"]:
         print(f"{step['at_ms']:9.2f} ms  +{step['took_ms']:7.2f} ms  {step['what']}")
     print(
         f"first content_delta at {timeline['first_delta_ms']} ms; "
-        f"message_complete at {timeline['message_complete_ms']} ms"
+        f"message_complete at {timeline['message_complete_ms']} ms; over "
+        f"{timeline['turns']} turns the median provider request at "
+        f"{timeline['median_request_ms']} ms, first content_delta at "
+        f"{timeline['median_first_delta_ms']} ms"
     )
     if args.out:
         with open(args.out, "w") as f:
