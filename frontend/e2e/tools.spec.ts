@@ -121,3 +121,38 @@ test("add a custom API with a write-only key, give it a tool, test it, import Op
   await expect(page.getByRole("button", { name: "city_weather testen" })).toBeVisible();
   await snap(page, "tools-list-de-dark");
 });
+
+test("import OpenAPI from a file and from pasted text; a bad document and a name clash are explained", async ({ page }) => {
+  const agentId = await createAgent(page, `Import agent ${Date.now()}`);
+  const spec = await (await page.request.get(`${toolServerUrl()}/openapi.json`)).text();
+  await page.goto(`/agents/${agentId}/tools`);
+
+  // Pasted text that is not OpenAPI: the preview says why, nothing is created.
+  await page.getByRole("button", { name: "Import OpenAPI" }).click();
+  const dialog = page.getByRole("dialog", { name: "Import from OpenAPI" });
+  await dialog.getByLabel("OpenAPI document (JSON or YAML)").fill("just some text");
+  await dialog.getByRole("button", { name: "Preview" }).click();
+  await expect(dialog.getByRole("alert")).toBeVisible();
+  await expect(dialog.getByTestId("openapi-preview")).toHaveCount(0);
+  await snap(page, "tools-import-invalid");
+
+  // A file from disk: preview, then import.
+  await dialog.getByRole("tab", { name: "File" }).click();
+  await dialog.getByLabel("OpenAPI file").setInputFiles({ name: "weather.json", mimeType: "application/json", buffer: Buffer.from(spec) });
+  await expect(dialog.getByText("Loaded weather.json")).toBeVisible();
+  await dialog.getByRole("button", { name: "Preview" }).click();
+  await expect(dialog.getByText("Will create 3 tools")).toBeVisible();
+  await dialog.getByRole("button", { name: "Import 3 tools" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId("tool-row")).toHaveCount(3);
+
+  // The same document again: its tool names are taken, and the dialog says so.
+  await page.getByRole("button", { name: "Import OpenAPI" }).click();
+  const again = page.getByRole("dialog", { name: "Import from OpenAPI" });
+  await again.getByLabel("OpenAPI document (JSON or YAML)").fill(spec);
+  await again.getByRole("button", { name: "Preview" }).click();
+  await expect(again.getByRole("alert")).toContainText("get_weather");
+  await snap(page, "tools-import-conflict");
+  await again.getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByTestId("integration")).toHaveCount(1);
+});
