@@ -18,8 +18,10 @@ $(STAMP): backend/pyproject.toml backend/requirements.lock
 
 install: $(STAMP)
 
+# npm ci, or npm install of the same locked versions when npm ci refuses a lock that lacks
+# other platforms' optional binaries (a registry mirror without them writes such a lock).
 $(NPM_STAMP): frontend/package.json frontend/package-lock.json
-	cd frontend && npm ci --no-audit --no-fund
+	cd frontend && (npm ci --no-audit --no-fund || npm install --no-audit --no-fund)
 	@touch $(NPM_STAMP)
 
 frontend-install: $(NPM_STAMP)
