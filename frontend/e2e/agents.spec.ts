@@ -126,3 +126,28 @@ test("an agent that does not exist says so", async ({ page }) => {
   await page.getByRole("link", { name: "Back to agents" }).click();
   await expect(page).toHaveURL(/\/agents$/);
 });
+
+test("a failed load says what went wrong, and Retry loads again", async ({ page }) => {
+  await createAgent(page, `Retry target ${Date.now()}`);
+  let backendDown = true;
+  // The browser sees the dashboard's own answer for an unreachable backend.
+  await page.route("**/api/v1/agents?**", (route) =>
+    backendDown
+      ? route.fulfill({
+          status: 502,
+          contentType: "application/json",
+          body: JSON.stringify({ error: { code: "backend_unreachable", message: "unreachable", details: {} } }),
+        })
+      : route.fallback(),
+  );
+
+  await page.goto("/agents");
+  const alert = page.getByRole("alert").filter({ hasText: "Could not load this" });
+  await expect(alert).toContainText("The API server is not reachable.");
+  await snap(page, "agents-error");
+
+  backendDown = false;
+  await alert.getByRole("button", { name: "Retry" }).click();
+  await expect(page.getByRole("list", { name: "Agents" })).toBeVisible();
+  await expect(alert).toHaveCount(0);
+});
