@@ -1,4 +1,5 @@
 import { addWeatherTool, sendMessage, waitForPlayground } from "./agent-tools";
+import type { WebSocketRoute } from "@playwright/test";
 import { createAgent, expect, signIn, snap, test } from "./fixtures";
 
 test.beforeEach(async ({ page }) => {
@@ -39,7 +40,7 @@ test("chat with streamed text and a tool card, stop a run, reopen the conversati
   await expect(answers.nth(2)).toContainText("Echo: Tell");
   await page.getByRole("button", { name: "Stop" }).click();
   await expect(answers.nth(2)).toHaveAttribute("data-status", "interrupted");
-  await expect(answers.nth(2)).toContainText("Stopped before the answer was finished.");
+  await expect(answers.nth(2)).toContainText("The answer was cut off before it finished");
   await expect(page.getByRole("button", { name: "Send" })).toBeVisible();
   const cut = (await answers.nth(2).textContent()) ?? "";
   expect(cut).not.toContain("amet lorem ipsum dolor sit amet lorem ipsum dolor sit amet lorem ipsum dolor sit amet lorem ipsum dolor sit amet lorem ipsum dolor sit amet lorem ipsum dolor sit amet lorem ipsum dolor sit amet");
@@ -92,4 +93,39 @@ test("a provider error is shown as a readable message, not a raw frame", async (
   await expect(error).not.toContainText("{");
   await expect(page.getByRole("button", { name: "Send" })).toBeVisible();
   await snap(page, "playground-provider-error");
+});
+
+test("a dropped connection comes back by itself and the conversation goes on", async ({ page }) => {
+  const agentId = await createAgent(page, `Reconnect agent ${Date.now()}`);
+  // Every playground socket goes through this route, so the test can cut the current one.
+  const sockets: { page: WebSocketRoute; server: WebSocketRoute }[] = [];
+  await page.routeWebSocket(/\/api\/v1\/playground\//, (ws) => {
+    sockets.push({ page: ws, server: ws.connectToServer() });
+  });
+  // A real drop cuts both ends: the page sees a close, the server sees its client go.
+  const drop = async () => {
+    const last = sockets.at(-1);
+    await last?.server.close();
+    await last?.page.close({ code: 1012, reason: "service restart" });
+  };
+  await page.goto(`/agents/${agentId}/playground`);
+  await waitForPlayground(page);
+  await sendMessage(page, "Before the drop");
+  const answers = page.getByTestId("message-assistant");
+  await expect(answers.first()).toHaveAttribute("data-status", "complete");
+
+  // Cut mid-answer: the turn is kept as interrupted, like the server stores it.
+  await sendMessage(page, `A long one: ${"la ".repeat(80)}`);
+  await expect(answers.nth(1)).toContainText("Echo: A long");
+  await drop();
+  await expect(page.locator("[data-connection]")).not.toHaveAttribute("data-connection", "open");
+  await expect(answers.nth(1)).toHaveAttribute("data-status", "interrupted");
+  await waitForPlayground(page);
+  expect(sockets.length).toBe(2);
+  await snap(page, "playground-reconnected");
+
+  await sendMessage(page, "After the drop");
+  await expect(answers.nth(2)).toContainText("Echo: After the drop");
+  // Still one conversation: the new socket continued it.
+  await expect(page.getByRole("navigation", { name: "Earlier conversations" }).getByRole("listitem")).toHaveCount(1);
 });
