@@ -31,6 +31,10 @@ test("switch to German and back, staying on the same page", async ({ page }) => 
   await page.getByLabel("Temperatur").fill("5");
   await page.getByRole("button", { name: "Agent anlegen" }).click();
   await expect(page.locator("#temperature-error")).toHaveText("Geben Sie eine Zahl von 0 bis 2 ein.");
+  await page.getByRole("combobox", { name: "Anbieter" }).click();
+  await page.getByRole("option", { name: "Anthropic (nicht eingerichtet)" }).click();
+  await expect(page.getByRole("note")).toContainText("Setzen Sie ANTHROPIC_API_KEY in der Serverumgebung");
+  await snap(page, "agent-new-de");
   await page.goto("/de/login");
   await page.getByLabel("E-Mail").fill("nobody@example.com");
   await page.getByLabel("Passwort").fill("wrong password");

@@ -1,7 +1,7 @@
 "use client";
 
 import { Info } from "lucide-react";
-import { useTranslations } from "next-intl";
+import { useLocale, useTranslations } from "next-intl";
 import { useState } from "react";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
@@ -142,6 +142,10 @@ function ModelField({ info: provider, model, onModelChange, errors }: ModelPicke
 
 function ProviderNotice({ provider }: { provider: ProviderInfo }) {
   const t = useTranslations("agentForm");
+  const locale = useLocale();
+  // The server's advice is English; other languages use their own words for known providers.
+  const howKey = `providerHowTo.${provider.name}` as Parameters<typeof t>[0];
+  const how = locale !== "en" && t.has(howKey) ? t(howKey) : provider.how_to_configure;
   if (provider.configured) {
     return (
       <p className="text-muted-foreground text-xs">
@@ -153,7 +157,7 @@ function ProviderNotice({ provider }: { provider: ProviderInfo }) {
     <div role="note" className="border-warning/40 bg-warning/10 flex gap-2 rounded-md border p-3 text-sm">
       <Info className="text-warning mt-0.5 size-4 shrink-0" aria-hidden />
       <div className="flex flex-col gap-1">
-        <p>{t("howToConfigure", { label: provider.label, how: provider.how_to_configure })}</p>
+        <p>{t("howToConfigure", { label: provider.label, how })}</p>
         <Link href="/settings?tab=provider-keys" className="text-primary font-medium underline">
           {t("openProviderKeys")}
         </Link>
