@@ -94,6 +94,13 @@ test("search, filter, page through and delete agents", async ({ page }) => {
   await expect(cards).toHaveCount(1);
   await expect(cards.first()).toContainText(`${prefix} 03`);
 
+  // The search and filter are in the URL: a reload keeps them.
+  await expect(page).toHaveURL(/status=active/);
+  await page.reload();
+  await expect(page.getByRole("combobox", { name: "Status" })).toHaveText("Active");
+  await expect(page.getByRole("searchbox", { name: "Search agents" })).toHaveValue(prefix);
+  await expect(cards).toHaveCount(1);
+
   await page.getByRole("searchbox", { name: "Search agents" }).fill(`${prefix} nothing like this`);
   await expect(page.getByRole("heading", { name: "No agents match" })).toBeVisible();
   await page.getByRole("button", { name: "Clear filters" }).click();

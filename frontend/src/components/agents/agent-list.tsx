@@ -2,6 +2,7 @@
 
 import { MoreHorizontal, Plus, Search } from "lucide-react";
 import { useFormatter, useTranslations } from "next-intl";
+import { useSearchParams } from "next/navigation";
 import { useEffect, useState } from "react";
 import { useSWRConfig } from "swr";
 import { Button } from "@/components/ui/button";
@@ -28,6 +29,15 @@ import { useApiErrors } from "@/lib/api/use-api-errors";
 const PAGE_SIZE = 12;
 const STATUSES: AgentStatus[] = ["active", "draft", "inactive"];
 
+function parseStatus(value: string | null): AgentStatus | "all" {
+  return STATUSES.includes(value as AgentStatus) ? (value as AgentStatus) : "all";
+}
+
+function parseOffset(value: string | null): number {
+  const offset = Number(value);
+  return Number.isInteger(offset) && offset > 0 ? offset : 0;
+}
+
 /** Debounce a value so typing in the search box does not fire a request per key. */
 function useDebounced<T>(value: T, ms: number): T {
   const [debounced, setDebounced] = useState(value);
@@ -42,12 +52,14 @@ export function AgentList() {
   const apiErrors = useApiErrors();
   const t = useTranslations("agents");
   const tc = useTranslations("common");
-  const [search, setSearch] = useState("");
-  const [status, setStatus] = useState<AgentStatus | "all">("all");
+  // Search, filter and page live in the URL (?q=&status=&offset=), so Back and reload keep them.
+  const params = useSearchParams();
+  const [search, setSearch] = useState(() => params.get("q") ?? "");
+  const [status, setStatus] = useState<AgentStatus | "all">(() => parseStatus(params.get("status")));
   const q = useDebounced(search, 250);
   // The page belongs to one search and filter: changing either starts again at the first page.
   const filterKey = `${q}\u0000${status}`;
-  const [page, setPage] = useState({ filterKey, offset: 0 });
+  const [page, setPage] = useState(() => ({ filterKey, offset: parseOffset(params.get("offset")) }));
   const offset = page.filterKey === filterKey ? page.offset : 0;
   const setOffset = (next: number) => setPage({ filterKey, offset: next });
   const [deleting, setDeleting] = useState<Agent | null>(null);
@@ -55,6 +67,16 @@ export function AgentList() {
   const { mutate } = useSWRConfig();
 
   const query = { limit: PAGE_SIZE, offset, q: q || undefined, status: status === "all" ? undefined : status };
+
+  useEffect(() => {
+    const url = new URL(window.location.href);
+    const wanted: Record<string, string> = { q, status: status === "all" ? "" : status, offset: offset ? String(offset) : "" };
+    for (const [key, value] of Object.entries(wanted)) {
+      if (value) url.searchParams.set(key, value);
+      else url.searchParams.delete(key);
+    }
+    if (url.href !== window.location.href) window.history.replaceState(window.history.state, "", url);
+  }, [q, status, offset]);
   const { data, error, isLoading, mutate: reload } = useAgents(query);
   const filtered = Boolean(q) || status !== "all";
 

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { Suspense } from "react";
 import { getTranslations, setRequestLocale } from "next-intl/server";
 import { AgentList } from "@/components/agents/agent-list";
 import type { Locale } from "@/i18n/routing";
@@ -12,5 +13,10 @@ export async function generateMetadata({ params }: { params: Promise<{ locale: L
 export default async function AgentsPage({ params }: { params: Promise<{ locale: Locale }> }) {
   const { locale } = await params;
   setRequestLocale(locale);
-  return <AgentList />;
+  return (
+    // The list reads its search and filter from the query string.
+    <Suspense>
+      <AgentList />
+    </Suspense>
+  );
 }
