@@ -81,6 +81,12 @@ test("members: the owner adds a member with a password", async ({ page }) => {
   await expect(row.getByRole("combobox", { name: "Role of Grace Member" })).toHaveText("Member");
   await snap(page, "settings-members");
 
+  await row.getByRole("combobox", { name: "Role of Grace Member" }).click();
+  await page.getByRole("option", { name: "Admin" }).click();
+  await expect(page.getByText("Role updated", { exact: true })).toBeVisible();
+  await page.reload();
+  await expect(row.getByRole("combobox", { name: "Role of Grace Member" })).toHaveText("Admin");
+
   await row.getByRole("button", { name: "Remove" }).click();
   await page.getByRole("alertdialog").getByRole("button", { name: "Remove" }).click();
   await expect(page.getByText("Member removed", { exact: true })).toBeVisible();
