@@ -149,6 +149,30 @@ describe("useAgentChat", () => {
     expect(socket.sent.filter((frame) => frame.type === "user_message")).toHaveLength(2);
   });
 
+  it("sends a message again when an earlier run still holds the conversation, then gives up", async () => {
+    vi.useFakeTimers();
+    const { result } = renderChat();
+    await flush();
+    FakeSocket.last.accept();
+    const socket = FakeSocket.last;
+    act(() => void result.current.send("hi"));
+    const refused = { type: "error", code: "run_in_progress", message: "busy", retryable: true };
+    socket.serve(refused);
+    expect(result.current.status).toBe("submitted");
+    expect(result.current.messages[1]?.status).toBe("streaming");
+    await act(async () => void vi.advanceTimersByTime(1000));
+    expect(socket.sent.filter((frame) => frame.type === "user_message")).toHaveLength(2);
+
+    socket.serve(refused);
+    await act(async () => void vi.advanceTimersByTime(2000));
+    socket.serve(refused);
+    await act(async () => void vi.advanceTimersByTime(3000));
+    expect(socket.sent.filter((frame) => frame.type === "user_message")).toHaveLength(4);
+    socket.serve(refused); // out of attempts: the turn shows the error
+    expect(result.current.status).toBe("ready");
+    expect(result.current.messages[1]).toMatchObject({ status: "error", error: { code: "run_in_progress" } });
+  });
+
   it("shows a tool call as a card that starts running and completes with its result and latency", async () => {
     const { result } = await connected();
     act(() => void result.current.send("weather in Berlin"));

@@ -9,7 +9,9 @@
  * backoff, up to `maxRetries` times in a row; after that `connection` is "offline" until
  * `reconnect()` or the browser comes back online. A 4401 close (session expired) refreshes the session once and reconnects;
  * 4403 (origin refused) and 4404 (agent not found) are final. A turn cut off by a drop is shown
- * as interrupted, like the server stores it; the conversation continues on the new socket.
+ * as interrupted, like the server stores it; the conversation continues on the new socket, and
+ * a message the server refuses with `run_in_progress` (the cut-off run is still being wound up)
+ * is sent again a few times before the error is shown.
  */
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
 import { playgroundSocketUrl } from "@/lib/backend-ws";
@@ -71,6 +73,9 @@ export type AgentChat = {
 };
 
 const OPEN = 1;
+/** A message refused with `run_in_progress` (an earlier run still holds the conversation,
+ *  e.g. the one cut off by a dropped socket) is sent again this many times, 1 s, 2 s … apart. */
+const RESEND_LIMIT = 3;
 const WS_AUTH_FAILED = 4401;
 const FINAL_CLOSE_CODES = new Set([4403, 4404]);
 
@@ -115,6 +120,7 @@ export function useAgentChat({
   const retries = useRef(0);
   const refreshed = useRef(false);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const resend = useRef<{ frame: string; attempts: number; timer: ReturnType<typeof setTimeout> | null } | null>(null);
   const epoch = useRef(0);
   const stateRef = useRef(state);
   useEffect(() => {
@@ -141,6 +147,18 @@ export function useAgentChat({
         }, wait);
       };
 
+      /** Send the refused message again later; false when out of attempts or not waiting. */
+      function retryRefusedSend(ws: SocketLike): boolean {
+        const pending = resend.current;
+        if (!pending || stateRef.current.status !== "submitted" || pending.attempts >= RESEND_LIMIT) return false;
+        pending.attempts += 1;
+        pending.timer = setTimeout(() => {
+          pending.timer = null;
+          if (current() && socket.current === ws && ws.readyState === OPEN) ws.send(pending.frame);
+        }, 1000 * pending.attempts);
+        return true;
+      }
+
       async function open(): Promise<void> {
         let url: string;
         try {
@@ -159,6 +177,7 @@ export function useAgentChat({
           if (!current() || socket.current !== ws) return; // from a socket we replaced
           const frame = parseServerFrame(event.data);
           if (!frame) return;
+          if (frame.type === "error" && frame.code === "run_in_progress" && retryRefusedSend(ws)) return;
           if (frame.type === "agent_loaded") {
             retries.current = 0;
             refreshed.current = false;
@@ -196,6 +215,8 @@ export function useAgentChat({
     epoch.current += 1;
     if (timer.current) clearTimeout(timer.current);
     timer.current = null;
+    if (resend.current?.timer) clearTimeout(resend.current.timer);
+    resend.current = null;
     const ws = socket.current;
     socket.current = null;
     if (ws && ws.readyState <= OPEN) ws.close(1000, "closed by the page");
@@ -246,7 +267,10 @@ export function useAgentChat({
       const text = content.trim();
       const current = stateRef.current;
       if (!text || current.status !== "ready") return false;
-      if (!sendFrame({ type: "user_message", content: text, conversation_id: current.conversationId })) return false;
+      const frame = { type: "user_message", content: text, conversation_id: current.conversationId };
+      if (!sendFrame(frame)) return false;
+      if (resend.current?.timer) clearTimeout(resend.current.timer);
+      resend.current = { frame: JSON.stringify(frame), attempts: 0, timer: null };
       dispatch({ type: "send", userId: localId("user"), assistantId: localId("assistant"), content: text });
       stateRef.current = { ...current, status: "submitted" }; // until the next render catches up
       return true;
