@@ -379,10 +379,7 @@ def main() -> int:
             measured = json.loads((logs / "driver.json").read_text())
             log("timeline of one warm turn (in-process backend)")
             measured["ttft_timeline"] = timeline(
-                workspace["token"], workspace["agent_id"], benv, logs
-            )
-            measured["ttft_timeline_no_pre_ping"] = timeline(
-                workspace["token"], workspace["agent_id"], benv, logs, "--no-pre-ping"
+                workspace["token"], workspace["agent_id"], benv, logs, "--ab-pre-ping"
             )
             if workspace["tool_agent_id"]:
                 measured["tool_timeline"] = timeline(

@@ -284,15 +284,15 @@ def render(results: dict[str, Any]) -> str:
     timeline = results.get("ttft_timeline")
     if timeline and timeline.get("first_delta_ms") is not None:
         lines += ["", *timeline_table(timeline, results["settings"]["fake_provider"]["ttft_ms"])]
-    what_if = results.get("ttft_timeline_no_pre_ping")
+    what_if = (timeline or {}).get("what_if_no_pre_ping")
     if timeline and what_if and what_if.get("median_request_ms") is not None:
         lines += [
             "",
             f"Medians over {timeline['turns']} warm turns: provider request sent at "
             f"{_f(timeline['median_request_ms'])} ms, first `content_delta` at "
-            f"{_f(timeline['median_first_delta_ms'])} ms. What-if, the same with the pool's "
-            f"`pool_pre_ping` turned off: {_f(what_if['median_request_ms'])} ms and "
-            f"{_f(what_if['median_first_delta_ms'])} ms.",
+            f"{_f(timeline['median_first_delta_ms'])} ms. What-if, the {what_if['turns']} turns "
+            f"in between with the pool's `pool_pre_ping` turned off: "
+            f"{_f(what_if['median_request_ms'])} ms and {_f(what_if['median_first_delta_ms'])} ms.",
         ]
     if results.get("tool_timeline"):
         tool_lines = tool_timeline_table(results["tool_timeline"])

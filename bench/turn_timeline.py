@@ -10,7 +10,8 @@ from the moment the `user_message` frame was sent, up to the first `content_delt
 The harness runs it after the driver and stores the timeline with the results. It only
 observes (SQLAlchemy events, wrappers on this process's Redis client, the httpx/httpx2 sends and
 the app's model/tool factory hooks); nothing in the app is changed, except with
-`--no-pre-ping`, a what-if that turns off the connection pool's ping on checkout.
+`--ab-pre-ping`, a what-if that turns off the connection pool's ping on checkout for every
+other turn (reported apart, so both halves see the same machine).
 """
 
 from __future__ import annotations
@@ -139,22 +140,25 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await asyncio.sleep(0.05)
         if serving.done():
             raise RuntimeError("in-process server did not start")
-    if args.no_pre_ping:
-        # What-if for the report: the same turn without the ping on every pool checkout.
-        app.state.engine.sync_engine.pool._pre_ping = False
+    pool = app.state.engine.sync_engine.pool
+    pinging = bool(getattr(pool, "_pre_ping", False))
     observe_sql(app.state.engine, recorder)
     if app.state.redis is not None:
         observe_redis(app.state.redis, recorder)
     observe_http(recorder)
     observe_model(app, recorder)
     turns: list[Turn] = []
+    what_if: list[Turn] = []
     try:
         url = f"ws://127.0.0.1:{port}/api/v1/playground/{args.agent_id}"
         async with connect(url, ping_interval=None) as ws:
             await ws.send(json.dumps({"type": "auth", "token": args.token}))
             while json.loads(await ws.recv()).get("type") != "agent_loaded":
                 pass
-            for _ in range(args.turns):
+            for index in range(args.turns):
+                # A/B what-if: every other measured turn without the ping on pool checkout.
+                without_ping = args.ab_pre_ping and index >= WARM_UP_TURNS and index % 2 == 1
+                pool._pre_ping = pinging and not without_ping
                 recorder.steps.clear()
                 sent = time.perf_counter()
                 frame = {"type": "user_message", "content": PROMPT, "conversation_id": None}
@@ -172,36 +176,51 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     if kind in ("message_complete", "error"):
                         done = now
                 await asyncio.sleep(0.2)  # let the run finish its bookkeeping before the next
-                turns.append((sent, first, done, sorted(recorder.steps)))
+                (what_if if without_ping else turns).append(
+                    (sent, first, done, sorted(recorder.steps))
+                )
     finally:
         server.should_exit = True
         with contextlib.suppress(Exception):
             await asyncio.wait_for(serving, 10)
     measured = turns[WARM_UP_TURNS:] or turns
+    sent, first, done, steps = _median_turn(measured)
+    timeline: dict[str, Any] = {
+        **_medians(measured),
+        "first_delta_ms": _offset(sent, first) if first else None,
+        "message_complete_ms": _offset(sent, done) if done else None,
+        "steps": [
+            {"at_ms": _offset(sent, start), "took_ms": round(took * 1000, 2), "what": what}
+            for start, took, what in steps
+        ],
+    }
+    if what_if:
+        timeline["what_if_no_pre_ping"] = _medians(what_if)
+    return timeline
 
-    def offset(sent: float, t: float) -> float:
-        return round((t - sent) * 1000, 2)
 
+def _offset(sent: float, t: float) -> float:
+    return round((t - sent) * 1000, 2)
+
+
+def _median_turn(turns: list[Turn]) -> Turn:
+    """The turn with the median time to first delta stands for the run."""
+    ranked = sorted(turns, key=lambda t: (t[1] or t[0]) - t[0])
+    return ranked[len(ranked) // 2]
+
+
+def _medians(turns: list[Turn]) -> dict[str, Any]:
     def request_at(turn: Turn) -> float | None:
         sent, _, _, steps = turn
         posts = [start for start, _, what in steps if what.startswith("http POST")]
-        return offset(sent, posts[0]) if posts else None
+        return _offset(sent, posts[0]) if posts else None
 
-    # The turn with the median time to first delta stands for the run; medians beside it.
-    ranked = sorted(measured, key=lambda t: (t[1] or t[0]) - t[0])
-    sent, first, done, steps = ranked[len(ranked) // 2]
-    requests = sorted(r for r in map(request_at, measured) if r is not None)
-    firsts = sorted(offset(t[0], t[1]) for t in measured if t[1] is not None)
+    requests = sorted(r for r in map(request_at, turns) if r is not None)
+    firsts = sorted(_offset(t[0], t[1]) for t in turns if t[1] is not None)
     return {
-        "turns": len(measured),
+        "turns": len(turns),
         "median_request_ms": requests[len(requests) // 2] if requests else None,
         "median_first_delta_ms": firsts[len(firsts) // 2] if firsts else None,
-        "first_delta_ms": offset(sent, first) if first else None,
-        "message_complete_ms": offset(sent, done) if done else None,
-        "steps": [
-            {"at_ms": offset(sent, start), "took_ms": round(took * 1000, 2), "what": what}
-            for start, took, what in steps
-        ],
     }
 
 
@@ -209,10 +228,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--token", required=True)
     parser.add_argument("--agent-id", required=True)
-    parser.add_argument("--turns", type=int, default=9, help="the first 2 only warm up")
+    parser.add_argument("--turns", type=int, default=18, help="the first 2 only warm up")
     parser.add_argument("--out", default="", help="also write the timeline JSON here")
     parser.add_argument(
-        "--no-pre-ping", action="store_true", help="what-if: pool checkouts without pool_pre_ping"
+        "--ab-pre-ping",
+        action="store_true",
+        help="what-if: every other turn without the pool's pre-ping, reported apart",
     )
     args = parser.parse_args()
     timeline = asyncio.run(run(args))
