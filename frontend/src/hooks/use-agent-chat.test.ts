@@ -1,90 +1,6 @@
-import { act, cleanup, renderHook } from "@testing-library/react";
+import { act, cleanup } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { useAgentChat, type AgentChatOptions, type SocketLike } from "./use-agent-chat";
-
-/** A fake WebSocket driven by the test: `serve` pushes server frames, `sent` records frames. */
-class FakeSocket implements SocketLike {
-  static all: FakeSocket[] = [];
-  readyState = 0;
-  onopen: ((event: Event) => void) | null = null;
-  onmessage: ((event: MessageEvent) => void) | null = null;
-  onclose: ((event: CloseEvent) => void) | null = null;
-  onerror: ((event: Event) => void) | null = null;
-  sent: Record<string, unknown>[] = [];
-  closedWith: number | null = null;
-  private seq = 0;
-
-  constructor(readonly url: string) {
-    FakeSocket.all.push(this);
-  }
-
-  static get last(): FakeSocket {
-    const socket = FakeSocket.all.at(-1);
-    if (!socket) throw new Error("no socket opened");
-    return socket;
-  }
-
-  send(data: string): void {
-    this.sent.push(JSON.parse(data) as Record<string, unknown>);
-  }
-
-  close(code = 1000): void {
-    this.closedWith = code;
-    this.readyState = 3;
-  }
-
-  /** The server accepts the socket and loads the agent. */
-  accept(): void {
-    act(() => {
-      this.readyState = 1;
-      this.onopen?.(new Event("open"));
-    });
-    this.serve({ type: "agent_loaded", agent_id: "agent-1" });
-  }
-
-  /** One server frame; numbered like the server does unless `seq` is given. */
-  serve(frame: Record<string, unknown>): void {
-    const seq = typeof frame.seq === "number" ? frame.seq : ++this.seq;
-    act(() => {
-      this.onmessage?.(new MessageEvent("message", { data: JSON.stringify({ ...frame, seq }) }));
-    });
-  }
-
-  /** The connection drops (server gone, network) with `code`. */
-  drop(code = 1006): void {
-    act(() => {
-      this.readyState = 3;
-      this.onclose?.(new CloseEvent("close", { code }));
-    });
-  }
-}
-
-const flush = () => act(async () => {});
-
-function renderChat(options: Partial<AgentChatOptions> = {}) {
-  return renderHook(() =>
-    useAgentChat({
-      agentId: "agent-1",
-      resolveUrl: async (id) => `ws://127.0.0.1:8000/api/v1/playground/${id}`,
-      createSocket: (url) => new FakeSocket(url),
-      refreshSession: async () => true,
-      backoff: (attempt) => 100 * 2 ** attempt,
-      maxRetries: 3,
-      ...options,
-    }),
-  );
-}
-
-async function connected(options: Partial<AgentChatOptions> = {}) {
-  const view = renderChat(options);
-  await flush();
-  FakeSocket.last.accept();
-  return view;
-}
-
-function textOf(parts: { type: string; text?: string }[]): string {
-  return parts.map((part) => (part.type === "text" ? part.text : "")).join("");
-}
+import { FakeSocket, connected, flush, renderChat, textOf } from "./use-agent-chat.fake-socket";
 
 beforeEach(() => {
   FakeSocket.all = [];
@@ -95,7 +11,7 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-describe("useAgentChat", () => {
+describe("useAgentChat stream state", () => {
   it("connects to the agent's playground socket and becomes open on agent_loaded", async () => {
     const { result } = renderChat();
     expect(result.current.connection).toBe("connecting");
@@ -305,106 +221,6 @@ describe("useAgentChat", () => {
     expect(textOf(result.current.messages[1]!.parts)).toBe("AB");
   });
 
-  it("reconnects with backoff after a drop, marks the cut-off turn interrupted, and restarts seq", async () => {
-    vi.useFakeTimers();
-    const { result } = renderChat();
-    await flush();
-    FakeSocket.last.accept();
-    act(() => void result.current.send("hi"));
-    const first = FakeSocket.last;
-    first.serve({ type: "conversation_started", conversation_id: "conv-1" });
-    first.serve({ type: "content_delta", delta: "Hel" });
-
-    first.drop(1006);
-    expect(result.current.connection).toBe("reconnecting");
-    expect(result.current.status).toBe("ready");
-    expect(result.current.messages[1]).toMatchObject({ status: "interrupted", parts: [{ type: "text", text: "Hel" }] });
-    expect(FakeSocket.all).toHaveLength(1);
-
-    await act(async () => void vi.advanceTimersByTime(99));
-    expect(FakeSocket.all).toHaveLength(1);
-    await act(async () => void vi.advanceTimersByTime(1));
-    expect(FakeSocket.all).toHaveLength(2);
-
-    const second = FakeSocket.last;
-    second.accept(); // seq starts at 1 again on a new connection
-    expect(result.current.connection).toBe("open");
-    act(() => void result.current.send("again"));
-    expect(second.sent.at(-1)).toEqual({ type: "user_message", content: "again", conversation_id: "conv-1" });
-    second.serve({ type: "content_delta", delta: "Echo" });
-    expect(textOf(result.current.messages[3]!.parts)).toBe("Echo");
-
-    // Frames from the old socket no longer count.
-    act(() => first.onmessage?.(new MessageEvent("message", { data: JSON.stringify({ type: "content_delta", delta: "zzz", seq: 99 }) })));
-    expect(textOf(result.current.messages[3]!.parts)).toBe("Echo");
-  });
-
-  it("backs off longer each time and goes offline after maxRetries, until reconnect()", async () => {
-    vi.useFakeTimers();
-    const { result } = renderChat({ maxRetries: 2 });
-    await flush();
-    FakeSocket.last.drop(1006); // never opened
-    await act(async () => void vi.advanceTimersByTime(100));
-    expect(FakeSocket.all).toHaveLength(2);
-    FakeSocket.last.drop(1006);
-    await act(async () => void vi.advanceTimersByTime(199));
-    expect(FakeSocket.all).toHaveLength(2);
-    await act(async () => void vi.advanceTimersByTime(1));
-    expect(FakeSocket.all).toHaveLength(3);
-    FakeSocket.last.drop(1006);
-    expect(result.current.connection).toBe("offline");
-    await act(async () => void vi.advanceTimersByTime(60_000));
-    expect(FakeSocket.all).toHaveLength(3);
-    act(() => {
-      expect(result.current.send("hi")).toBe(false);
-    });
-
-    act(() => result.current.reconnect());
-    await flush();
-    expect(FakeSocket.all).toHaveLength(4);
-    FakeSocket.last.accept();
-    expect(result.current.connection).toBe("open");
-  });
-
-  it("reconnects at once when the browser comes back online", async () => {
-    vi.useFakeTimers();
-    const { result } = renderChat({ maxRetries: 0 });
-    await flush();
-    FakeSocket.last.drop(1006);
-    expect(result.current.connection).toBe("offline");
-    act(() => void window.dispatchEvent(new Event("online")));
-    await flush();
-    expect(FakeSocket.all).toHaveLength(2);
-    FakeSocket.last.accept();
-    expect(result.current.connection).toBe("open");
-  });
-
-  it("refreshes the session once on 4401 and reconnects; a second 4401 goes offline", async () => {
-    const refreshSession = vi.fn(async () => true);
-    const { result } = renderChat({ refreshSession });
-    await flush();
-    FakeSocket.last.drop(4401);
-    await flush();
-    expect(refreshSession).toHaveBeenCalledTimes(1);
-    expect(FakeSocket.all).toHaveLength(2);
-    FakeSocket.last.drop(4401);
-    await flush();
-    expect(refreshSession).toHaveBeenCalledTimes(1);
-    expect(result.current.connection).toBe("offline");
-    expect(result.current.closeCode).toBe(4401);
-  });
-
-  it("does not retry when the origin is refused or the agent does not exist", async () => {
-    vi.useFakeTimers();
-    const { result } = renderChat();
-    await flush();
-    FakeSocket.last.drop(4404);
-    await act(async () => void vi.advanceTimersByTime(60_000));
-    expect(FakeSocket.all).toHaveLength(1);
-    expect(result.current.connection).toBe("offline");
-    expect(result.current.closeCode).toBe(4404);
-  });
-
   it("opens an earlier conversation and a new one", async () => {
     const { result } = await connected();
     act(() =>
@@ -420,28 +236,5 @@ describe("useAgentChat", () => {
     act(() => result.current.newConversation());
     expect(result.current.messages).toEqual([]);
     expect(result.current.conversationId).toBeNull();
-  });
-
-  it("pings an open socket now and then, and stops when it closes", async () => {
-    vi.useFakeTimers();
-    renderChat({ keepAliveMs: 1000 });
-    await flush();
-    const socket = FakeSocket.last;
-    await act(async () => void vi.advanceTimersByTime(5000));
-    expect(socket.sent).toEqual([]); // not open yet
-    socket.accept();
-    await act(async () => void vi.advanceTimersByTime(2000));
-    expect(socket.sent).toEqual([{ type: "ping" }, { type: "ping" }]);
-    socket.serve({ type: "pong" });
-    socket.drop(1006);
-    await act(async () => void vi.advanceTimersByTime(3000));
-    expect(socket.sent).toHaveLength(2);
-  });
-
-  it("closes the socket when the page goes away", async () => {
-    const { unmount } = await connected();
-    const socket = FakeSocket.last;
-    unmount();
-    expect(socket.closedWith).toBe(1000);
   });
 });
