@@ -8,7 +8,10 @@ import { useApiErrors } from "@/lib/api/use-api-errors";
  */
 export function useFormErrors(error: unknown, knownFields: string[]): { fields: Record<string, string>; general: boolean } {
   const apiErrors = useApiErrors();
-  const fields = apiErrors.fields(error);
+  // Pydantic prefixes a custom check's message with "Value error, ": the message says enough.
+  const fields = Object.fromEntries(
+    Object.entries(apiErrors.fields(error)).map(([key, message]) => [key, message.replace(/^Value error, /, "")]),
+  );
   const shown = Object.keys(fields).some((key) => knownFields.includes(key));
   return { fields, general: error !== null && error !== undefined && !shown };
 }
