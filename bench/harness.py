@@ -330,6 +330,11 @@ def main() -> int:
                     "warning",
                     "--backlog",
                     "4096",
+                    # As `python -m app serve` and the Dockerfile run it in production.
+                    "--ws-per-message-deflate",
+                    "false",
+                    "--ws-max-size",
+                    "1048576",
                 ],
                 cwd=BACKEND,
                 env=benv,

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     data_dir: Path = REPO_ROOT / "data"
     database_url: str = ""
     auto_migrate: bool | None = None
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+    db_pool_timeout_s: float = 10.0
     redis_url: str = ""
     redis_key_prefix: str = "ab:"
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import sqlalchemy.exc
 from fastapi import Depends, Request
 from sqlalchemy import JSON, DateTime, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
@@ -75,8 +76,12 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """Create the async engine; SQLite gets foreign keys enforced and a busy timeout."""
+def create_engine(
+    url: str, *, pool_size: int = 10, max_overflow: int = 20, pool_timeout_s: float = 10.0
+) -> AsyncEngine:
+    """Create the async engine; SQLite gets foreign keys enforced and a busy timeout. On
+    PostgreSQL a request that waits `pool_timeout_s` for a connection fails with
+    sqlalchemy.exc.TimeoutError, answered as `server_busy` (see is_server_busy)."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 30})
 
@@ -88,7 +93,21 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout_s,
+        pool_pre_ping=True,
+    )
+
+
+SERVER_BUSY = "The server is busy; try again in a moment"
+
+
+def is_server_busy(exc: BaseException) -> bool:
+    """True when the database connection pool ran dry: overload, not a bug."""
+    return isinstance(exc, sqlalchemy.exc.TimeoutError)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -30,6 +30,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.database import SERVER_BUSY, is_server_busy
+
 logger = logging.getLogger(__name__)
 
 
@@ -177,7 +179,13 @@ async def _http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+SERVER_BUSY_RETRY_AFTER_S = 2
+
+
 async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
+    if is_server_busy(exc):
+        body = error_body("server_busy", SERVER_BUSY)
+        return JSONResponse(body, 503, headers={"Retry-After": str(SERVER_BUSY_RETRY_AFTER_S)})
     # Log the type and location only: exception messages can carry request data.
     logger.error(
         "unhandled %s on %s %s",

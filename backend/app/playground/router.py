@@ -25,6 +25,7 @@ from app.agents.models import Agent
 from app.auth.deps import Principal
 from app.auth.ws import authenticate_websocket
 from app.conversations import service as conversations
+from app.database import SERVER_BUSY, is_server_busy
 from app.exceptions import AppError, NotFoundError
 from app.llm.errors import LLMError
 from app.playground.frames import (
@@ -149,7 +150,10 @@ class PlaygroundConnection:
         except AppError as exc:
             await self._send(_error(exc.code, exc.message))
             return
-        except Exception as exc:  # a bug: report it, keep the socket
+        except Exception as exc:  # overload, or a bug: report it, keep the socket
+            if is_server_busy(exc):
+                await self._send(_error("server_busy", SERVER_BUSY, retryable=True))
+                return
             logger.error("playground run setup failed: %s", type(exc).__name__, exc_info=exc)
             await self._send(_error("internal_error", "The run could not start"))
             return

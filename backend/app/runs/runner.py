@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.agents.models import Agent
+from app.database import SERVER_BUSY, is_server_busy
 from app.llm.base import Model
 from app.llm.pricing import cost_usd
 from app.runs.cancel import RunRegistry
@@ -160,8 +161,12 @@ class AgentRun:
         except ConversationGone:
             self.emit(await self.turn.gone_error())
         except Exception as exc:
-            logger.error("run failed: %s", type(exc).__name__, exc_info=exc)
-            self.emit(RunError(code="internal_error", message="The run failed unexpectedly"))
+            if is_server_busy(exc):
+                logger.warning("run refused: database connection pool exhausted")
+                self.emit(RunError(code="server_busy", message=SERVER_BUSY, retryable=True))
+            else:
+                logger.error("run failed: %s", type(exc).__name__, exc_info=exc)
+                self.emit(RunError(code="internal_error", message="The run failed unexpectedly"))
         finally:
             final = self._final or RunError(code="cancelled", message="The run was cancelled")
             self._queue.put_nowait(final)

@@ -306,3 +306,27 @@ async def test_a_second_run_on_a_busy_conversation_is_refused(app: FastAPI) -> N
         rest = [event async for event in busy]
     assert isinstance(rest[-1], MessageComplete)
     assert not registry.is_running(first)
+
+
+async def test_an_exhausted_connection_pool_is_a_retryable_busy_error(app: FastAPI) -> None:
+    """Overload is not a bug: the client is told to try again, not 'failed unexpectedly'."""
+    import sqlalchemy.exc
+
+    from app.llm.base import Model
+
+    class PoolStarved(Model):
+        provider = "openai"
+        name = "gpt-4o"
+
+        async def stream(self, messages, tools=(), settings=None):  # type: ignore[no-untyped-def]
+            raise sqlalchemy.exc.TimeoutError("QueuePool limit of size 10 overflow 20 reached")
+            yield  # an async generator, like every model
+
+    agent = await create_agent(app)
+    events = await collect(start(app, agent, PoolStarved(), "Busy?"))
+    error = events[-1]
+    assert isinstance(error, RunError)
+    assert error.code == "server_busy" and error.retryable is True
+    assert "try again" in error.message
+    stored = await messages_of(app, conversation_of(events))
+    assert [m.role for m in stored] == ["user"]  # the question is kept for the retry
