@@ -38,7 +38,7 @@ from app.runs.events import (
 )
 from app.runs.history import to_model_messages
 from app.runs.tool_calls import ToolOutcome, call_tool
-from app.runs.turn_store import CostFn, ModelCall, TurnStore
+from app.runs.turn_store import CostFn, ModelCall, TurnStore, shown_result
 from app.tools.base import Tool, ToolResult
 from app.traces.langfuse_export import LangfuseExporter
 from app.traces.recorder import TurnTrace
@@ -269,16 +269,18 @@ class Turn:
     async def _tool_done(
         self, store: TurnStore, outcome: ToolOutcome, status: str = "complete"
     ) -> None:
-        shown = await store.store_tool(outcome, status=status)
+        # The client hears of the result the moment the tool returns; storing it (a commit)
+        # follows, and a failed write still ends the turn with an error frame.
         self._emit(
             ToolUseComplete(
                 tool_call_id=outcome.call.id,
                 tool_name=outcome.call.name,
-                result=shown,
+                result=shown_result(outcome.result),
                 is_error=outcome.result.is_error,
                 latency_ms=outcome.latency_ms,
             )
         )
+        await store.store_tool(outcome, status=status)
 
     async def _refuse_tools(self, store: TurnStore, calls: Sequence[ToolCall]) -> None:
         """Record why the last call's tools never ran, so the history stays well formed."""

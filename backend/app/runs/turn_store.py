@@ -27,6 +27,7 @@ from app.llm.base import Model, ToolCall, Usage
 from app.llm.errors import LLMError
 from app.runs.events import MessageComplete, TurnUsage
 from app.runs.tool_calls import ToolOutcome
+from app.tools.base import ToolResult
 from app.traces.recorder import LLMCallTrace, ToolCallTrace, TurnTrace
 
 CostFn = Callable[[str, str, int, int], float | None]
@@ -63,6 +64,11 @@ class PendingTool:
     call: ToolCall
     trace: ToolCallTrace
     task: asyncio.Task[ToolOutcome] | None = None
+
+
+def shown_result(result: ToolResult) -> Any:
+    """What the user is shown of a tool's result: its JSON data, else its text."""
+    return result.data if result.data is not None else result.content
 
 
 class TurnStore:
@@ -183,7 +189,7 @@ class TurnStore:
         """Store the tool message; returns what the user is shown (data, else the text)."""
         pending = self.pending_tools[outcome.call.id]
         result = outcome.result
-        shown = result.data if result.data is not None else result.content
+        shown = shown_result(result)
         metadata: dict[str, Any] = {
             "tool_name": outcome.call.name,
             "is_error": result.is_error,
