@@ -152,6 +152,21 @@ def oauth_config(server: FakeOAuthServer, grant: str = "client_credentials") -> 
     return {"grant_type": grant, "token_url": server.token_url, "client_id": server.client_id}
 
 
+async def refresh_token_tool(runtime: ToolRuntime, oauth_server: FakeOAuthServer) -> HttpApiTool:
+    """A tool on the fake OAuth server's /api/me using the refresh-token grant."""
+    return await make_tool(
+        runtime,
+        oauth_server.url,
+        auth_type="oauth2",
+        config=oauth_config(oauth_server, "refresh_token"),
+        secrets={
+            "client_secret": oauth_server.client_secret,
+            "refresh_token": oauth_server.refresh_token,
+        },
+        path="/api/me",
+    )
+
+
 async def stored(
     runtime: ToolRuntime, tool: HttpApiTool
 ) -> tuple[dict[str, str], EncryptedCredential]:
@@ -210,17 +225,7 @@ async def test_client_credentials_with_basic_client_auth(
 async def test_expired_token_is_refreshed_and_refresh_tokens_rotate(
     runtime: ToolRuntime, oauth_server: FakeOAuthServer
 ) -> None:
-    tool = await make_tool(
-        runtime,
-        oauth_server.url,
-        auth_type="oauth2",
-        config=oauth_config(oauth_server, "refresh_token"),
-        secrets={
-            "client_secret": oauth_server.client_secret,
-            "refresh_token": oauth_server.refresh_token,
-        },
-        path="/api/me",
-    )
+    tool = await refresh_token_tool(runtime, oauth_server)
     assert (await tool.call({})).status_code == 200
     secret, _ = await stored(runtime, tool)
     assert secret["refresh_token"] == "rt-1-rotated"
@@ -294,17 +299,7 @@ async def test_a_refused_refresh_token_is_a_clear_error(
 async def test_concurrent_calls_with_an_expired_token_refresh_exactly_once(
     runtime: ToolRuntime, oauth_server: FakeOAuthServer
 ) -> None:
-    tool = await make_tool(
-        runtime,
-        oauth_server.url,
-        auth_type="oauth2",
-        config=oauth_config(oauth_server, "refresh_token"),
-        secrets={
-            "client_secret": oauth_server.client_secret,
-            "refresh_token": oauth_server.refresh_token,
-        },
-        path="/api/me",
-    )
+    tool = await refresh_token_tool(runtime, oauth_server)
     assert (await tool.call({})).status_code == 200
     await expire(runtime, tool)
     requests_before = len(oauth_server.token_requests)
