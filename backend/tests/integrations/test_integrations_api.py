@@ -373,4 +373,4 @@ async def test_testing_a_tool_whose_server_is_down_is_a_client_error(
         f"/api/v1/tools/{tool['id']}/test", json={"arguments": {"city": "x"}}
     )
     error = assert_error(response, 422, "egress_connect_failed")
-    assert f"127.0.0.1:{port}" in error["message"] or "127.0.0.1" in error["message"]
+    assert error["message"].startswith("Could not reach 127.0.0.1")
