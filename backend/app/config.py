@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr = SecretStr("")
     access_token_ttl_s: int = 15 * 60
     refresh_token_ttl_s: int = 30 * 24 * 3600
+    invitation_ttl_hours: int = Field(default=7 * 24, ge=1, le=90 * 24)
     cookie_secure: bool = False
     rate_limit_user: str = "600/minute"
     rate_limit_ip: str = "1200/minute"
