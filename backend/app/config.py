@@ -39,8 +39,15 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_max_overflow: int = 20
     db_pool_timeout_s: float = 10.0
+    # How long a run keeps retrying to store a message while the database is unreachable.
+    db_retry_grace_s: float = 30.0
     redis_url: str = ""
     redis_key_prefix: str = "ab:"
+    # Connect and read timeout of every Redis call; then the circuit breaker: after
+    # REDIS_BREAKER_FAILURES failures in a row no call is tried for REDIS_BREAKER_OPEN_S.
+    redis_timeout_s: float = 0.25
+    redis_breaker_failures: int = 3
+    redis_breaker_open_s: float = 10.0
 
     # HTTP surface
     allowed_origins: str = "http://localhost:3000,http://127.0.0.1:3000"
