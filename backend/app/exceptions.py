@@ -14,7 +14,8 @@ The tree::
     ├── AuthenticationError        401  auth_required / auth_invalid / ...
     ├── PermissionDenied           403  forbidden
     ├── RateLimited                429  rate_limited (carries retry_after_s)
-    └── UpstreamError              502  upstream_error[:<what>] (a provider or tool failed)
+    ├── UpstreamError              502  upstream_error[:<what>] (a provider or tool failed)
+    └── DatabaseUnavailable        503  database_unavailable (carries retry_after_s)
 
 Services raise these; routers never build error responses themselves. FastAPI's own request
 validation errors and Starlette's HTTP errors are converted to the same shape here.
@@ -25,12 +26,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.database import SERVER_BUSY, is_server_busy
+from app.db_errors import DATABASE_UNAVAILABLE, is_database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +111,21 @@ class UpstreamError(AppError):
     status = 502
 
 
+DATABASE_RETRY_AFTER_S = 5
+
+
+class DatabaseUnavailable(AppError):
+    """The database cannot be reached (refused, connection lost mid-query): answered 503 with
+    Retry-After, never a 500. See app.db_errors for what counts as unavailable."""
+
+    code = "database_unavailable"
+    status = 503
+
+    def __init__(self, retry_after_s: int = DATABASE_RETRY_AFTER_S) -> None:
+        super().__init__(DATABASE_UNAVAILABLE, details={"retry_after_s": retry_after_s})
+        self.retry_after_s = retry_after_s
+
+
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
@@ -142,7 +160,7 @@ def _clean_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 async def _app_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
     headers = None
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | DatabaseUnavailable):
         headers = {"Retry-After": str(exc.retry_after_s)}
     return JSONResponse({"error": exc.to_dict()}, exc.status, headers=headers)
 
@@ -186,6 +204,8 @@ async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
     if is_server_busy(exc):
         body = error_body("server_busy", SERVER_BUSY)
         return JSONResponse(body, 503, headers={"Retry-After": str(SERVER_BUSY_RETRY_AFTER_S)})
+    if is_database_unavailable(exc):
+        return await _app_error_handler(request, DatabaseUnavailable())
     # Log the type and location only: exception messages can carry request data.
     logger.error(
         "unhandled %s on %s %s",
@@ -197,8 +217,24 @@ async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("internal_error", "Internal server error"), 500)
 
 
+async def _database_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    if is_database_unavailable(exc):
+        logger.warning(
+            "database unavailable (%s) on %s %s",
+            type(exc).__name__,
+            request.method,
+            request.url.path,
+        )
+        return await _app_error_handler(request, DatabaseUnavailable())
+    return await _unhandled_handler(request, exc)  # a real bug (a constraint, bad SQL): a 500
+
+
 def install_exception_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_error_handler)
+    # Database errors are answered here rather than by the catch-all, which re-raises: an
+    # outage is a 503 the server expects, not a crash to log as one.
+    app.add_exception_handler(sqlalchemy.exc.DBAPIError, _database_error_handler)
+    app.add_exception_handler(OSError, _database_error_handler)
     app.add_exception_handler(Exception, _unhandled_handler)
