@@ -98,7 +98,7 @@ async def store_secret(
         credential.credential_metadata = metadata
     elif credential.credential_metadata is None:
         credential.credential_metadata = {}
-    remember_secrets(secret.values())
+    remember_secrets(workspace_id, secret.values())
     await session.flush()
     return credential
 
@@ -108,7 +108,7 @@ async def reveal_secret(
 ) -> dict[str, str]:
     """Decrypt a credential. Raises DecryptionError when it does not decrypt."""
     secret = _open(keyring or get_keyring(), credential)
-    remember_secrets(secret.values())
+    remember_secrets(credential.workspace_id, secret.values())
     return secret
 
 

@@ -68,6 +68,7 @@ class Turn:
     ) -> None:
         self._sessionmaker = sessionmaker
         self._agent_id = agent.id
+        self._workspace_id = agent.workspace_id
         self._agent_name = agent.name
         self._system_prompt = agent.system_prompt
         config = agent.llm_config or {}
@@ -160,6 +161,7 @@ class Turn:
             name=self._agent_name or "run",
             input={"message": self._user_text},
             exporter=self._exporter,
+            workspace_id=self._workspace_id,
             secrets=self._secrets,
             metadata={"agent_id": str(self._agent_id), "conversation_id": str(conversation.id)},
         )

@@ -7,6 +7,11 @@ OAuth2 (client credentials or refresh token): the access token is fetched when m
 expired (30 s early) and once more when a call answers 401. Concurrent refreshes of one
 credential collapse into one: a Redis lock when Redis is configured, an in-process lock
 otherwise; whoever gets the lock second finds the new token already stored and uses it.
+
+Credentials are bound to where they were saved for: `credentials_go_to` tells whether a request
+URL is on the integration's own origin (scheme, host, port), and a caller attaches the prepared
+headers and parameters only there. The token request goes to the saved token URL alone: a
+redirect from it is refused, never followed with the client secret in its body.
 """
 
 from __future__ import annotations
@@ -23,10 +28,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 from redis.exceptions import RedisError
 
 from app.credentials import service as credentials
 from app.credentials.crypto import DecryptionError
+from app.credentials.redact import redact, remember_secrets
 from app.database import utcnow
 from app.integrations.auth_types import ACCESS_TOKEN_FIELD, AuthType, masked_view
 from app.integrations.models import Integration
@@ -38,6 +45,46 @@ logger = logging.getLogger(__name__)
 EXPIRY_MARGIN = timedelta(seconds=30)
 CREDENTIAL_KIND = "integration"
 _local_locks: dict[uuid.UUID, asyncio.Lock] = {}
+# RFC 6749 section 5.2: the only error codes a token endpoint's answer is quoted with verbatim.
+OAUTH_ERROR_CODES = {
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+}
+
+Origin = tuple[str, str, int]
+
+
+def origin_of(url: str) -> Origin | None:
+    """(scheme, host, port) with the default port filled in; None for a URL that does not
+    parse or has no host."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return None
+    if not parsed.host or parsed.scheme not in ("http", "https"):
+        return None
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    return parsed.scheme, parsed.host.lower().rstrip("."), port
+
+
+def show_origin(origin: Origin | None) -> str:
+    if origin is None:
+        return "(none)"
+    scheme, host, port = origin
+    default = 443 if scheme == "https" else 80
+    host = f"[{host}]" if ":" in host else host
+    return f"{scheme}://{host}" + ("" if port == default else f":{port}")
+
+
+def credentials_go_to(integration_base_url: str | None, request_url: str) -> bool:
+    """Whether a request to `request_url` may carry the credentials of an integration saved
+    for `integration_base_url`: only when both are on the same origin."""
+    saved = origin_of(integration_base_url or "")
+    return saved is not None and saved == origin_of(request_url)
 
 
 class ToolAuthError(Exception):
@@ -63,13 +110,28 @@ class Authenticator:
         self._secrets: dict[str, str] = {}
         self.refresh_count = 0
 
+    @property
+    def sends_credentials(self) -> bool:
+        return self.auth_type is not AuthType.none
+
     def secret_values(self) -> list[str]:
-        """Every secret value seen during this call, for scrubbing what the tool returns."""
+        """Every secret value seen during this call, and the forms derived from them (a Basic
+        pair's base64), for scrubbing what the tool returns."""
         values = list(self._secrets.values())
         if self.auth_type is AuthType.basic and "password" in self._secrets:
-            pair = f"{self.config.get('username', '')}:{self._secrets['password']}"
-            values.append(base64.b64encode(pair.encode()).decode())
+            values += _basic_forms(str(self.config.get("username", "")), self._secrets["password"])
+        if self.auth_type is AuthType.oauth2 and self._secrets.get("client_secret"):
+            client_id = str(self.config.get("client_id", ""))
+            values += _basic_forms(client_id, self._secrets["client_secret"])
         return values
+
+    def scrub(self, exc: Exception) -> None:
+        """Cut this call's secrets out of an exception's message before anyone shows it."""
+        secrets = self.secret_values()
+        exc.args = tuple(redact(list(exc.args), secrets))
+        if isinstance(exc, EgressError):
+            exc.message = redact(exc.message, secrets)
+            exc.details = redact(exc.details, secrets)
 
     async def _load(self) -> tuple[dict[str, str], datetime | None]:
         credential_id = self.integration.credential_id
@@ -87,6 +149,8 @@ class Authenticator:
                     "(was ENCRYPTION_KEYS changed?); enter them again"
                 ) from None
         self._secrets.update(secret)
+        # The derived forms are this workspace's secrets too (its traces scrub them).
+        remember_secrets(self.workspace_id, self.secret_values())
         return secret, row.expires_at
 
     def _need(self, secrets: dict[str, str], field: str, label: str) -> str:
@@ -200,18 +264,31 @@ class Authenticator:
             if self.config.get(extra):
                 form[extra] = str(self.config[extra])
         token_url = str(self.config.get("token_url", ""))
+        sent = [*self.secret_values(), *form.values(), headers.get("Authorization", "")]
         try:
             response = await self.runtime.egress.request(
-                "POST", token_url, data=form, headers=headers, max_bytes=64 * 1024
+                "POST",
+                token_url,
+                data=form,
+                headers=headers,
+                max_bytes=64 * 1024,
+                follow_redirects=False,
             )
         except EgressError as exc:
-            raise ToolAuthError(f"OAuth token request failed: {exc.message}") from None
+            message = redact(exc.message, sent)
+            raise ToolAuthError(f"OAuth token request failed: {message}") from None
+        if 300 <= response.status_code < 400:
+            # Following it would hand the client secret to wherever the redirect points.
+            raise ToolAuthError(
+                f"OAuth token request to {token_url} answered a redirect "
+                f"(HTTP {response.status_code}); token requests go only to the saved token URL. "
+                "Set the final token URL in the integration's auth settings"
+            )
         payload = _json_object(response.body)
         if response.status_code >= 400 or not payload.get("access_token"):
-            # Only the standard error code is echoed: the body may repeat what we sent.
-            code = str(payload.get("error", "no access_token in the answer"))[:100]
             raise ToolAuthError(
-                f"OAuth token request to {token_url} failed: HTTP {response.status_code} {code}"
+                f"OAuth token request to {token_url} failed: HTTP {response.status_code} "
+                f"{_token_error(payload, sent)}"
             )
         self.refresh_count += 1
         new = dict(secrets)
@@ -237,6 +314,25 @@ class Authenticator:
                 expires_at=expires_at,
             )
             await session.commit()
+
+
+def _basic_forms(user: str, password: str) -> list[str]:
+    """A Basic pair as it travels: base64, padded or not (an echo may cut the padding)."""
+    encoded = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return [encoded, encoded.rstrip("=")]
+
+
+def _token_error(payload: dict[str, Any], sent: list[str]) -> str:
+    """What a token endpoint's error answer says, safe to show: a token server may echo the
+    client secret or refresh token back in any field, so only a standard error code is
+    quoted verbatim and anything else is scrubbed of what we sent."""
+    error = payload.get("error")
+    if error is None:
+        return "no access_token in the answer"
+    code = str(error)[:100]
+    if code in OAUTH_ERROR_CODES:
+        return code
+    return str(redact(code, [s for s in sent if s]))
 
 
 def _json_object(body: bytes) -> dict[str, Any]:

@@ -266,8 +266,10 @@ class EgressGuard:
         content: bytes | None = None,
         timeout_s: float | None = None,
         max_bytes: int | None = None,
+        follow_redirects: bool = True,
     ) -> EgressResponse:
-        """Send one request (and its redirects) through the guard."""
+        """Send one request (and its redirects, unless `follow_redirects` is False: then a
+        redirect is answered as it came) through the guard."""
         timeout = timeout_s or self.settings.tool_default_timeout_s
         limit = max_bytes or self.settings.tool_max_response_bytes
         started = time.perf_counter()
@@ -288,7 +290,7 @@ class EgressGuard:
             ) from None
         try:
             async with asyncio.timeout(timeout):
-                return await self._exchange(request, limit, started, timeout)
+                return await self._exchange(request, limit, started, timeout, follow_redirects)
         except TimeoutError:
             raise EgressTimeout(
                 f"{request.url.host} did not answer within {timeout:g} s",
@@ -296,7 +298,12 @@ class EgressGuard:
             ) from None
 
     async def _exchange(
-        self, request: httpx.Request, limit: int, started: float, timeout_s: float
+        self,
+        request: httpx.Request,
+        limit: int,
+        started: float,
+        timeout_s: float,
+        follow_redirects: bool = True,
     ) -> EgressResponse:
         hops: list[str] = []
         while True:
@@ -315,7 +322,7 @@ class EgressGuard:
                 _pins.reset(token)
             try:
                 location = response.headers.get("location")
-                if response.status_code in REDIRECT_STATUSES and location:
+                if follow_redirects and response.status_code in REDIRECT_STATUSES and location:
                     if len(hops) >= self.settings.tool_max_redirects:
                         raise EgressTooManyRedirects(
                             f"More than {self.settings.tool_max_redirects} redirects "

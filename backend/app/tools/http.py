@@ -4,7 +4,9 @@ Arguments are validated against the tool's input schema, then mapped onto the re
 `{name}` placeholders in the path take the argument of that name; a `body` argument (when the
 schema declares one) is the JSON body and the rest go to the query string; without a `body`
 property, POST/PUT/PATCH send the remaining arguments as the JSON body and other methods send
-them as query parameters. Everything returned is scrubbed of the integration's secrets.
+them as query parameters. Everything returned is scrubbed of the integration's secrets, in any
+encoding; the credentials go only to the integration's own origin (a request that resolves
+elsewhere is refused before anything is sent).
 """
 
 from __future__ import annotations
@@ -22,9 +24,16 @@ from app.credentials.redact import redact
 from app.integrations.models import Integration
 from app.integrations.models import Tool as ToolRow
 from app.tools import enhance
-from app.tools.auth import Authenticator, ToolAuthError
+from app.tools.auth import (
+    Authenticator,
+    ToolAuthError,
+    credentials_go_to,
+    origin_of,
+    show_origin,
+)
 from app.tools.base import Tool, ToolResult
 from app.tools.egress import EgressError, EgressResponse
+from app.tools.request_builder import RequestBuildError, build_spec_request, merge_query
 from app.tools.runtime import ToolRuntime
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -44,6 +53,10 @@ class PreparedRequest:
     params: dict[str, str]
     json_body: Any = None
     has_body: bool = False
+    # Set for imported operations (request_spec): the query is already in `url`, encoded.
+    headers: dict[str, str] = field(default_factory=dict)
+    content: bytes | None = None
+    query_in_url: bool = False
 
 
 @dataclass
@@ -84,9 +97,30 @@ def validate_arguments(schema: dict[str, Any], arguments: dict[str, Any]) -> Non
 
 
 def build_request(
-    base_url: str, method: str, path: str, schema: dict[str, Any], arguments: dict[str, Any]
+    base_url: str,
+    method: str,
+    path: str,
+    schema: dict[str, Any],
+    arguments: dict[str, Any],
+    request_spec: dict[str, Any] | None = None,
 ) -> PreparedRequest:
-    """Map arguments onto path, query and body."""
+    """Map arguments onto path, query and body; an imported operation's `request_spec` says
+    where each argument goes and how it is serialised (app.tools.request_builder)."""
+    if request_spec:
+        try:
+            built = build_spec_request(base_url, path, request_spec, schema, arguments)
+        except RequestBuildError as exc:
+            raise ToolInputError(str(exc)) from None
+        return PreparedRequest(
+            method.upper(),
+            built.url,
+            {},
+            built.json_body,
+            built.has_body,
+            headers=built.headers,
+            content=built.content,
+            query_in_url=True,
+        )
     remaining = dict(arguments)
 
     def fill(match: re.Match[str]) -> str:
@@ -139,9 +173,20 @@ class HttpApiTool(Tool):
         if not self.integration.base_url:
             raise ToolInputError(f"Integration '{self.integration.name}' has no base URL")
         request = build_request(
-            self.integration.base_url, self.row.method, self.row.path, self.input_schema, arguments
+            self.integration.base_url,
+            self.row.method,
+            self.row.path,
+            self.input_schema,
+            arguments,
+            self.row.request_spec,
         )
         auth = Authenticator(self.integration, self.workspace_id, self.runtime)
+        if auth.sends_credentials and not credentials_go_to(self.integration.base_url, request.url):
+            raise ToolInputError(
+                f"this call would go to {show_origin(origin_of(request.url))}, but the "
+                f"credentials of integration '{self.integration.name}' are only sent to "
+                f"{show_origin(origin_of(self.integration.base_url))}"
+            )
         try:
             prepared = await auth.prepare()
             response = await self._send(request, prepared.headers, prepared.params)
@@ -149,6 +194,9 @@ class HttpApiTool(Tool):
                 # The token may have been revoked early: refresh once and retry once.
                 prepared = await auth.prepare(stale_token=prepared.access_token)
                 response = await self._send(request, prepared.headers, prepared.params)
+        except (ToolAuthError, EgressError) as exc:
+            auth.scrub(exc)
+            raise
         finally:
             secrets = auth.secret_values()
         outcome = self._outcome(response, secrets)
@@ -168,6 +216,16 @@ class HttpApiTool(Tool):
     async def _send(
         self, request: PreparedRequest, headers: dict[str, str], params: dict[str, str]
     ) -> EgressResponse:
+        if request.query_in_url:
+            # httpx replaces a URL's query when params are given: append the auth's to it.
+            return await self.runtime.egress.request(
+                request.method,
+                merge_query(request.url, params.items()),
+                headers={"Accept": "application/json, */*;q=0.5", **request.headers, **headers},
+                json=request.json_body if request.has_body and request.content is None else None,
+                content=request.content,
+                timeout_s=self.timeout_s,
+            )
         return await self.runtime.egress.request(
             request.method,
             request.url,

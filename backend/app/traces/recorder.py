@@ -3,7 +3,8 @@
 One `run` row per turn, with `llm_call` and `tool_call` children pointing at it through
 parent_id. The recorder only builds rows; the runner adds them in the same transaction as the
 message each one belongs to, so traces are written at message boundaries like everything else.
-Inputs and outputs are redacted before they are stored or exported.
+Inputs and outputs are redacted (with the turn's workspace's secrets) before they are stored or
+exported.
 """
 
 from __future__ import annotations
@@ -58,10 +59,13 @@ class TurnTrace:
         name: str,
         input: Any,
         exporter: LangfuseExporter | None,
+        workspace_id: uuid.UUID | None = None,
         secrets: Sequence[str] = (),
         metadata: dict[str, Any] | None = None,
     ) -> None:
+        """`workspace_id`: whose known secrets are scrubbed (with `secrets`) from every row."""
         self.conversation_id = conversation_id
+        self._workspace_id = workspace_id
         self._secrets = list(secrets)
         clean_input = self.clean(input)
         span = (
@@ -82,7 +86,7 @@ class TurnTrace:
         )
 
     def clean(self, value: Any) -> Any:
-        return _clip(redact(value, self._secrets))
+        return _clip(redact(value, self._workspace_id, self._secrets))
 
     @property
     def run_row(self) -> ExecutionTrace:

@@ -204,7 +204,7 @@ def test_redact_scrubs_nested_data_and_text() -> None:
 
 def test_log_filter_scrubs_known_secrets_from_messages_and_tracebacks() -> None:
     secret = "canary-LOGGED-secret-777"
-    remember_secrets([secret])
+    remember_secrets(WS, [secret])
     record = logging.LogRecord("x", logging.ERROR, __file__, 1, "calling with %s", (secret,), None)
     try:
         raise ValueError(f"bad key {secret}")

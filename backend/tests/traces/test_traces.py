@@ -78,7 +78,8 @@ async def test_trace_tree_of_a_run_with_tools(app: FastAPI, client: httpx.AsyncC
 
 async def test_secrets_are_redacted_in_traces(app: FastAPI, client: httpx.AsyncClient) -> None:
     agent = await create_agent(app)
-    remember_secrets(["tok-live-9f8e7d6c5b4a"])  # as if a credential had been decrypted
+    # As if one of its credentials had been decrypted:
+    remember_secrets(agent.workspace_id, ["tok-live-9f8e7d6c5b4a"])
     tools = [FakeTool("call_api", returns("used tok-live-9f8e7d6c5b4a ok", {"echo": "ok"}))]
     model = ScriptedModel(
         [
