@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     tool_default_timeout_s: float = 30.0
     tool_max_redirects: int = 5
 
+    # OpenAPI import: documents are parsed in worker processes under these budgets.
+    openapi_max_bytes: int = 16 * 1024 * 1024
+    openapi_parse_timeout_s: float = 60.0
+    openapi_max_memory_mb: int = 2048
+    openapi_workers: int = 1
+
     # Runs and playground
     run_max_turns_default: int = 8
     ws_max_frame_bytes: int = 64 * 1024

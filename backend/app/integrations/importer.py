@@ -1,40 +1,70 @@
 """POST /agents/{id}/integrations/import-openapi: spec text or URL -> integration + tools.
 
+The document is parsed and planned in a worker process (app.integrations.openapi.worker), so a
+large or hostile one never stalls the event loop; pasted text and URLs are held to the same
+OPENAPI_MAX_BYTES. The preview lists every operation; the import takes the selected ones.
+
 All or nothing: the integration, its secret and every tool are written in one transaction, or
 (dry run) nothing is written and the preview is returned.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.agents.models import Agent
-from app.exceptions import ValidationFailed
+from app.config import Settings
+from app.exceptions import AppError, ValidationFailed
 from app.integrations import service
-from app.integrations.auth_types import masked_view, required_secrets, validate_config
+from app.integrations.auth_types import (
+    AuthType,
+    masked_view,
+    required_secrets,
+    validate_config,
+)
 from app.integrations.models import Integration, Tool
-from app.integrations.openapi import ImportPlan, SpecError, parse_spec_text, plan_import
+from app.integrations.openapi import ImportPlan, Selection, SpecError, SpecTooLarge, SpecWarning
+from app.integrations.openapi.worker import PlanRequest, spec_workers
 from app.integrations.schemas import (
+    ImportWarning,
     IntegrationKind,
     IntegrationPreview,
     OpenAPIImport,
     OpenAPIImportPublic,
+    OperationPreview,
+    ServerPreview,
+    ServerVariablePreview,
     ToolPreview,
 )
 from app.tools.egress import EgressGuard
 
-SPEC_MAX_BYTES = 5 * 1024 * 1024
+
+def _too_large(size: str, limit: int) -> SpecTooLarge:
+    return SpecTooLarge(
+        f"The spec is {size}; at most {limit:,} bytes can be imported (OPENAPI_MAX_BYTES)"
+    )
 
 
-async def _load_spec(data: OpenAPIImport, egress: EgressGuard) -> tuple[str, str | None]:
+async def _load_spec(
+    data: OpenAPIImport, egress: EgressGuard, limit: int
+) -> tuple[str, str | None]:
     if data.spec is not None:
+        # A character is at least one byte: only count bytes when the length is close.
+        if len(data.spec) > limit or (
+            len(data.spec) * 4 > limit and len(data.spec.encode()) > limit
+        ):
+            raise _too_large(f"{len(data.spec.encode()):,} bytes", limit)
         return data.spec, None
     url = str(data.url)
     response = await egress.request(
         "GET",
         url,
         headers={"Accept": "application/json, application/yaml, text/yaml, */*"},
-        max_bytes=SPEC_MAX_BYTES,
+        max_bytes=limit,
     )
     if response.status_code >= 400:
         raise ValidationFailed(
@@ -42,42 +72,100 @@ async def _load_spec(data: OpenAPIImport, egress: EgressGuard) -> tuple[str, str
             code="invalid_spec",
         )
     if response.truncated:
-        raise ValidationFailed(
-            f"The spec at {url} is larger than {SPEC_MAX_BYTES} bytes", code="invalid_spec"
-        )
+        raise _too_large(f"larger than that at {url}", limit)
     return response.text(), response.url
 
 
-def _plan(data: OpenAPIImport, text: str, source_url: str | None) -> ImportPlan:
+def _refusal(exc: SpecError) -> AppError:
+    details: dict[str, Any] = {"path": exc.path} if exc.path else {}
+    return AppError(str(exc), code=exc.code, status=exc.status, details=details)
+
+
+async def _plan(data: OpenAPIImport, settings: Settings, egress: EgressGuard) -> ImportPlan:
+    text, source_url = await _load_spec(data, egress, settings.openapi_max_bytes)
+    selection = Selection(**data.selection.model_dump()) if data.selection else None
+    request = PlanRequest(
+        text=text,
+        source_url=source_url,
+        name=data.name,
+        base_url=str(data.base_url) if data.base_url else None,
+        selection=selection,
+        name_prefix=data.name_prefix or "",
+        server_variables=dict(data.server_variables),
+        keep_spec=not data.dry_run,
+    )
+    workers = spec_workers(
+        settings.openapi_workers, settings.openapi_parse_timeout_s, settings.openapi_max_memory_mb
+    )
     try:
-        plan = plan_import(
-            parse_spec_text(text),
-            source_url=source_url,
-            name=data.name,
-            base_url=str(data.base_url) if data.base_url else None,
-        )
-        plan.auth_config = validate_config(plan.auth_type, plan.auth_config)
-    except (SpecError, ValueError) as exc:
+        plan = await workers.plan(request)
+        plan.auth_config = validate_config(AuthType(plan.auth_type), plan.auth_config)
+    except SpecError as exc:
+        raise _refusal(exc) from None
+    except ValueError as exc:
         raise ValidationFailed(str(exc), code="invalid_spec") from None
+    if plan.too_many and not data.dry_run:
+        raise ValidationFailed(
+            f"The spec has {plan.total_operations} operations; at most {plan.max_tools} can be "
+            "imported at once. Choose the ones you need with `selection` (by tag, path, method "
+            "or operation id; a dry run lists them all)",
+            code="too_many_operations",
+            details={"total_operations": plan.total_operations, "max_tools": plan.max_tools},
+        )
     return plan
+
+
+def _vendor_warnings(agent: Agent, plan: ImportPlan) -> list[SpecWarning]:
+    """Warnings when the agent would exceed a model vendor's limits: app.llm.tool_limits is not
+    in this tree yet (see the report); none until it is."""
+    return []
+
+
+def _public(
+    plan: ImportPlan,
+    preview: IntegrationPreview,
+    tools: list[ToolPreview],
+    warnings: list[SpecWarning],
+    *,
+    dry_run: bool,
+) -> OpenAPIImportPublic:
+    return OpenAPIImportPublic(
+        dry_run=dry_run,
+        integration=preview,
+        tools=tools,
+        warnings=[ImportWarning(message=w.message, path=w.path) for w in warnings],
+        operations=[OperationPreview(**vars(op)) for op in plan.operations],
+        total_operations=plan.total_operations,
+        max_tools=plan.max_tools,
+        servers=[
+            ServerPreview(
+                url=s.url,
+                description=s.description,
+                variables={k: ServerVariablePreview(**vars(v)) for k, v in s.variables.items()},
+            )
+            for s in plan.servers
+        ],
+    )
 
 
 async def import_openapi(
     session: AsyncSession, agent: Agent, data: OpenAPIImport, egress: EgressGuard
 ) -> OpenAPIImportPublic:
-    text, source_url = await _load_spec(data, egress)
-    timeout_s = egress.settings.tool_default_timeout_s
-    plan = _plan(data, text, source_url)
-    service.check_secret_fields(plan.auth_type, data.secrets)
+    settings = egress.settings
+    plan = await _plan(data, settings, egress)
+    auth_type = AuthType(plan.auth_type)
+    timeout_s = settings.tool_default_timeout_s
+    service.check_secret_fields(auth_type, data.secrets)
     await service.ensure_tool_names_free(session, agent.id, [t.name for t in plan.tools])
-    masks = masked_view(plan.auth_type, dict(data.secrets))
+    warnings = [*plan.warnings, *_vendor_warnings(agent, plan)]
+    masks = masked_view(auth_type, dict(data.secrets))
     preview = IntegrationPreview(
         name=plan.name,
         base_url=plan.base_url,
-        auth_type=plan.auth_type,
+        auth_type=auth_type,
         auth_config=plan.auth_config,
         secrets=masks,
-        missing_secrets=sorted(required_secrets(plan.auth_type, plan.auth_config) - set(masks)),
+        missing_secrets=sorted(required_secrets(auth_type, plan.auth_config) - set(masks)),
     )
     tools = [
         ToolPreview(
@@ -91,18 +179,18 @@ async def import_openapi(
         for t in plan.tools
     ]
     if data.dry_run:
-        return OpenAPIImportPublic(
-            dry_run=True, integration=preview, tools=tools, warnings=plan.warnings
-        )
+        return _public(plan, preview, tools, warnings, dry_run=True)
 
+    # Decoded off the loop: the document can be megabytes.
+    spec = await asyncio.to_thread(json.loads, plan.spec_json or "null")
     integration = Integration(
         agent_id=agent.id,
         kind=IntegrationKind.custom_api.value,
         name=plan.name,
         base_url=plan.base_url,
-        auth_type=plan.auth_type.value,
+        auth_type=auth_type.value,
         auth_config=plan.auth_config,
-        openapi_spec=plan.spec,
+        openapi_spec=spec,
         enabled=True,
     )
     session.add(integration)
@@ -117,6 +205,7 @@ async def import_openapi(
             method=t.method,
             path=t.path,
             input_schema=t.input_schema,
+            request_spec=t.request_spec,
             timeout_s=timeout_s,
         )
         for t in plan.tools
@@ -126,6 +215,4 @@ async def import_openapi(
     preview.id = integration.id
     for preview_tool, row in zip(tools, rows, strict=True):
         preview_tool.id = row.id
-    return OpenAPIImportPublic(
-        dry_run=False, integration=preview, tools=tools, warnings=plan.warnings
-    )
+    return _public(plan, preview, tools, warnings, dry_run=False)

@@ -46,6 +46,9 @@ class Tool(IdMixin, TimestampMixin, Base):
     path: Mapped[str] = mapped_column(String(2048), default="/")
     input_schema: Mapped[dict[str, Any]] = mapped_column(default=dict)
     output_schema: Mapped[dict[str, Any] | None] = mapped_column()
+    # Imported operations: where each argument goes and how it is serialised (see
+    # app.integrations.openapi.operation); null for hand-made tools.
+    request_spec: Mapped[dict[str, Any] | None] = mapped_column()
     timeout_s: Mapped[float] = mapped_column(Float, default=30.0)
     preprocess: Mapped[str | None] = mapped_column(Text)
     postprocess: Mapped[str | None] = mapped_column(Text)

@@ -124,6 +124,12 @@ class IntegrationUpdate(_Input):
         default=None, description="Fields to set; null removes one; left-out fields are kept"
     )
     enabled: bool | None = None
+    confirm_secret_retarget: bool = Field(
+        default=False,
+        description="Send the saved secrets to the new base URL or token URL origin without "
+        "entering them again (owner or admin; logged and recorded). Without it, moving an "
+        "integration that holds secrets to another origin needs every secret in `secrets`",
+    )
 
 
 class IntegrationPublic(BaseModel):
@@ -209,15 +215,47 @@ class ToolsPublic(BaseModel):
     offset: int
 
 
-class OpenAPIImport(_Input):
-    """Give `spec` (JSON or YAML text) or `url` (fetched through the egress guard)."""
+NamePrefix = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
+SelectionList = Annotated[
+    list[Annotated[str, StringConstraints(max_length=2048)]], Field(max_length=2000)
+]
 
-    spec: Annotated[str, StringConstraints(max_length=1_500_000)] | None = None
+
+class OperationSelection(_Input):
+    """Which operations to import. An operation is chosen when it matches every non-empty
+    list (any entry of a list); left out, every operation is chosen."""
+
+    operations: SelectionList = Field(
+        default_factory=list, description='Keys "METHOD /path", e.g. "GET /pets/{petId}"'
+    )
+    operation_ids: SelectionList = Field(default_factory=list)
+    tags: SelectionList = Field(default_factory=list)
+    paths: SelectionList = Field(default_factory=list, description="e.g. /pets/{petId}")
+    methods: SelectionList = Field(default_factory=list, description="e.g. GET, POST")
+
+
+class OpenAPIImport(_Input):
+    """Give `spec` (JSON or YAML text) or `url` (fetched through the egress guard); both are
+    held to OPENAPI_MAX_BYTES."""
+
+    spec: str | None = None
     url: AnyHttpUrl | None = None
     name: Name | None = Field(default=None, description="Defaults to the spec's info.title")
-    base_url: AnyHttpUrl | None = Field(default=None, description="Overrides the spec's servers")
+    base_url: AnyHttpUrl | None = Field(
+        default=None, description="Overrides the spec's servers (every operation's too)"
+    )
     secrets: dict[str, str] = Field(default_factory=dict, description="Write-only")
     dry_run: bool = Field(default=False, description="Preview: return what would be created")
+    selection: OperationSelection | None = Field(
+        default=None, description="Operations to import; all when left out"
+    )
+    name_prefix: NamePrefix | None = Field(
+        default=None, description="Prepended to every tool name (names stay within 64 chars)"
+    )
+    server_variables: dict[
+        Annotated[str, StringConstraints(max_length=200)],
+        Annotated[str, StringConstraints(max_length=2048)],
+    ] = Field(default_factory=dict, description="Values for the server URL's {variables}")
 
     @model_validator(mode="after")
     def _one_source(self) -> OpenAPIImport:
@@ -246,11 +284,48 @@ class IntegrationPreview(BaseModel):
     missing_secrets: list[str]
 
 
+class ImportWarning(BaseModel):
+    message: str
+    path: str | None = Field(
+        default=None, description='Where in the document, a JSON pointer ("/paths/~1pets/get")'
+    )
+
+
+class OperationPreview(BaseModel):
+    key: str = Field(description='"METHOD /path", the key a selection uses')
+    method: str
+    path: str
+    operation_id: str | None
+    tags: list[str]
+    summary: str | None
+    tool_name: str = Field(description="The tool's name (with the prefix)")
+    selected: bool
+    deprecated: bool
+
+
+class ServerVariablePreview(BaseModel):
+    default: str
+    enum: list[str] | None
+    description: str | None
+
+
+class ServerPreview(BaseModel):
+    url: str
+    description: str | None
+    variables: dict[str, ServerVariablePreview]
+
+
 class OpenAPIImportPublic(BaseModel):
     dry_run: bool
     integration: IntegrationPreview
-    tools: list[ToolPreview]
-    warnings: list[str]
+    tools: list[ToolPreview] = Field(description="The selected operations' tools")
+    warnings: list[ImportWarning]
+    operations: list[OperationPreview] = Field(
+        description="Every operation in the document, selected or not, even past max_tools"
+    )
+    total_operations: int
+    max_tools: int = Field(description="The most operations one import can take")
+    servers: list[ServerPreview]
 
 
 class ToolTestRequest(_Input):

@@ -33,6 +33,7 @@ from app.tools.auth import (
 )
 from app.tools.base import Tool, ToolResult
 from app.tools.egress import EgressError, EgressResponse
+from app.tools.request_builder import RequestBuildError, build_spec_request, merge_query
 from app.tools.runtime import ToolRuntime
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -52,6 +53,10 @@ class PreparedRequest:
     params: dict[str, str]
     json_body: Any = None
     has_body: bool = False
+    # Set for imported operations (request_spec): the query is already in `url`, encoded.
+    headers: dict[str, str] = field(default_factory=dict)
+    content: bytes | None = None
+    query_in_url: bool = False
 
 
 @dataclass
@@ -92,9 +97,30 @@ def validate_arguments(schema: dict[str, Any], arguments: dict[str, Any]) -> Non
 
 
 def build_request(
-    base_url: str, method: str, path: str, schema: dict[str, Any], arguments: dict[str, Any]
+    base_url: str,
+    method: str,
+    path: str,
+    schema: dict[str, Any],
+    arguments: dict[str, Any],
+    request_spec: dict[str, Any] | None = None,
 ) -> PreparedRequest:
-    """Map arguments onto path, query and body."""
+    """Map arguments onto path, query and body; an imported operation's `request_spec` says
+    where each argument goes and how it is serialised (app.tools.request_builder)."""
+    if request_spec:
+        try:
+            built = build_spec_request(base_url, path, request_spec, schema, arguments)
+        except RequestBuildError as exc:
+            raise ToolInputError(str(exc)) from None
+        return PreparedRequest(
+            method.upper(),
+            built.url,
+            {},
+            built.json_body,
+            built.has_body,
+            headers=built.headers,
+            content=built.content,
+            query_in_url=True,
+        )
     remaining = dict(arguments)
 
     def fill(match: re.Match[str]) -> str:
@@ -147,7 +173,12 @@ class HttpApiTool(Tool):
         if not self.integration.base_url:
             raise ToolInputError(f"Integration '{self.integration.name}' has no base URL")
         request = build_request(
-            self.integration.base_url, self.row.method, self.row.path, self.input_schema, arguments
+            self.integration.base_url,
+            self.row.method,
+            self.row.path,
+            self.input_schema,
+            arguments,
+            self.row.request_spec,
         )
         auth = Authenticator(self.integration, self.workspace_id, self.runtime)
         if auth.sends_credentials and not credentials_go_to(self.integration.base_url, request.url):
@@ -185,6 +216,16 @@ class HttpApiTool(Tool):
     async def _send(
         self, request: PreparedRequest, headers: dict[str, str], params: dict[str, str]
     ) -> EgressResponse:
+        if request.query_in_url:
+            # httpx replaces a URL's query when params are given: append the auth's to it.
+            return await self.runtime.egress.request(
+                request.method,
+                merge_query(request.url, params.items()),
+                headers={"Accept": "application/json, */*;q=0.5", **request.headers, **headers},
+                json=request.json_body if request.has_body and request.content is None else None,
+                content=request.content,
+                timeout_s=self.timeout_s,
+            )
         return await self.runtime.egress.request(
             request.method,
             request.url,
