@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -82,8 +83,9 @@ def create_engine(
     """Create the async engine; SQLite gets foreign keys enforced and a busy timeout. On
     PostgreSQL a request that waits `pool_timeout_s` for a connection fails with
     sqlalchemy.exc.TimeoutError, answered as `server_busy` (see is_server_busy)."""
+    # hide_parameters: an error's text (which is logged) never carries the values of a query.
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -99,6 +101,7 @@ def create_engine(
         max_overflow=max_overflow,
         pool_timeout=pool_timeout_s,
         pool_pre_ping=True,
+        hide_parameters=True,
     )
 
 
@@ -108,6 +111,22 @@ SERVER_BUSY = "The server is busy; try again in a moment"
 def is_server_busy(exc: BaseException) -> bool:
     """True when the database connection pool ran dry: overload, not a bug."""
     return isinstance(exc, sqlalchemy.exc.TimeoutError)
+
+
+def describe_for_log(exc: BaseException) -> str:
+    """What a log line may say of an unexpected exception: its type, where it was raised and,
+    for a database error, the driver's error type and the SQL statement. Never the message: a
+    driver's error quotes the value it refused (`invalid input for query argument $1: '...'`),
+    and other exceptions can carry request data too."""
+    parts = [f"{type(exc).__module__}.{type(exc).__qualname__}"]
+    if isinstance(exc, sqlalchemy.exc.StatementError):
+        orig = exc.orig
+        if orig is not None:
+            parts.append(f"from {type(orig).__module__}.{type(orig).__qualname__}")
+        if exc.statement:
+            parts.append(f"in SQL: {exc.statement}")
+    stack = "".join(traceback.format_tb(exc.__traceback__))
+    return " ".join(parts) + "\nTraceback (most recent call last):\n" + stack.rstrip()
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

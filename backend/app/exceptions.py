@@ -32,7 +32,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.database import SERVER_BUSY, is_server_busy
+from app.database import SERVER_BUSY, describe_for_log, is_server_busy
 from app.db_errors import DATABASE_UNAVAILABLE, is_database_unavailable
 
 logger = logging.getLogger(__name__)
@@ -206,15 +206,12 @@ async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(body, 503, headers={"Retry-After": str(SERVER_BUSY_RETRY_AFTER_S)})
     if is_database_unavailable(exc):
         return await _app_error_handler(request, DatabaseUnavailable())
-    # Log the type and location only: exception messages can carry request data.
-    logger.error(
-        "unhandled %s on %s %s",
-        type(exc).__name__,
-        request.method,
-        request.url.path,
-        exc_info=exc,
-    )
+    # Type, stack and SQL statement only: exception messages can carry request data.
+    logger.error("unhandled on %s %s: %s", request.method, request.url.path, describe_for_log(exc))
     return JSONResponse(error_body("internal_error", "Internal server error"), 500)
+
+
+unhandled_error_response = _unhandled_handler  # also the last resort of app.middleware
 
 
 async def _database_error_handler(request: Request, exc: Exception) -> JSONResponse:

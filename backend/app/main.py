@@ -9,10 +9,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import __version__
 from app.agents.router import router as agents_router
+from app.auth.provider_keys import workspace_provider_key
 from app.auth.ratelimit import IpRateLimit, create_rate_limiter, ws_frame_guard_for
 from app.auth.router import router as auth_router
 from app.auth.tokens import resolve_jwt_secret
@@ -23,41 +23,23 @@ from app.credentials.crypto import load_keyring
 from app.credentials.redact import install_log_filter
 from app.credentials.service import install_keyring
 from app.database import create_engine, create_sessionmaker
-from app.exceptions import error_body, install_exception_handlers
+from app.exceptions import install_exception_handlers
 from app.health import router as health_router
 from app.integrations.router import router as integrations_router
-from app.llm.registry import close_clients
+from app.llm.registry import ModelFactory, close_clients
 from app.llm.router import router as llm_router
+from app.middleware import BodySizeLimit, CatchUnhandled
 from app.migrations import upgrade_async
 from app.playground.router import router as playground_router
 from app.redis import create_redis
 from app.runs.lifecycle import install_run_hooks, start_runs, stop_runs
 from app.tools.egress import EgressGuard
+from app.tools.egress_transport import ModelEgress
 from app.tools.runtime import ToolRuntime
 from app.traces.router import router as traces_router
+from app.validation import RequestGuard
 
 logger = logging.getLogger("app")
-
-
-class BodySizeLimit:
-    """Refuse request bodies over MAX_REQUEST_BYTES before they are read (413, JSON error)."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope["headers"]).get(b"content-length")
-            if length is not None and length.isdigit() and int(length) > self.max_bytes:
-                from starlette.responses import JSONResponse
-
-                body = error_body(
-                    "payload_too_large", f"Request body is over {self.max_bytes} bytes"
-                )
-                await JSONResponse(body, 413)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -90,8 +72,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.redis = create_redis(settings)
         app.state.egress = EgressGuard(settings)
+        # Every model (runs, tool prompts, tool tests) is built here, on the egress guard.
+        app.state.models = ModelFactory(
+            settings, ModelEgress(app.state.egress), keys=workspace_provider_key
+        )
         app.state.tool_runtime = ToolRuntime(
-            settings, app.state.sessionmaker, app.state.redis, app.state.egress
+            settings,
+            app.state.sessionmaker,
+            app.state.redis,
+            app.state.egress,
+            model_factory=app.state.models,
         )
         app.state.rate_limiter = create_rate_limiter(settings)
         app.state.ws_frame_guard = ws_frame_guard_for(app.state.rate_limiter)
@@ -116,8 +106,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_run_hooks(app, settings)
     install_exception_handlers(app)
-    # Inside CORS, so a 429 still carries the CORS headers the browser needs to read it.
+    # Outermost last. Every refusal is inside CORS, so the browser can read it.
+    app.add_middleware(RequestGuard)  # NUL, depth: after the rate limit, before any route
     app.add_middleware(IpRateLimit)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(CatchUnhandled)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.allowed_origin_list,
@@ -125,7 +118,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_methods=["*"],
         allow_headers=["*"],
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
 
     for router in (health_router, auth_router, workspace_router, agents_router, llm_router):
         app.include_router(router)

@@ -12,6 +12,7 @@ from app.agents.models import Agent
 from app.agents.schemas import AgentCreate, AgentPublic, AgentsPublic, AgentStatus, AgentUpdate
 from app.auth.deps import CurrentPrincipal
 from app.database import SessionDep
+from app.validation import Offset
 
 router = APIRouter(prefix="/api/v1/agents", tags=["agents"])
 
@@ -42,7 +43,7 @@ async def list_agents(
     session: SessionDep,
     principal: CurrentPrincipal,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     status: AgentStatus | None = None,
     q: Annotated[str | None, Query(max_length=200, description="Search by name")] = None,
 ) -> AgentsPublic:

@@ -13,6 +13,7 @@ from app.conversations import service
 from app.conversations.models import Conversation
 from app.conversations.schemas import ConversationPublic, ConversationsPublic, MessagesPublic
 from app.database import SessionDep
+from app.validation import Offset
 
 router = APIRouter(tags=["conversations"])
 
@@ -31,7 +32,7 @@ async def list_conversations(
     agent: AgentDep,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ConversationsPublic:
     """The agent's conversations, most recently active first."""
     return await service.list_conversations(session, agent, limit=limit, offset=offset)
@@ -47,7 +48,7 @@ async def list_messages(
     conversation: ConversationDep,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> MessagesPublic:
     """The conversation's messages in order (by seq)."""
     return await service.list_messages(session, conversation, limit=limit, offset=offset)

@@ -7,10 +7,11 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
+
+from app.validation import InputRefused, check_json
 
 
 class FrameError(Exception):
@@ -59,7 +60,14 @@ def parse_frame(raw: str | bytes | None, *, max_bytes: int) -> ClientFrame:
             "frame_too_large", f"Frame is {size} bytes; the limit is {max_bytes} bytes"
         )
     try:
-        data = json.loads(raw)
+        data = check_json(raw, root=("frame",))
+    except InputRefused as exc:
+        # Too deep, NaN, or text that cannot be stored (NUL, a lone surrogate): a bad frame.
+        if exc.kind == "too_deep":
+            raise FrameError("invalid_json", f"Frame is {exc.message}") from None
+        if exc.kind == "json_invalid":
+            raise FrameError("invalid_json", f"Frame is not valid JSON: {exc.message}") from None
+        raise FrameError("invalid_field", f"`{exc.where}` {exc.message}") from None
     except (ValueError, UnicodeDecodeError):
         raise FrameError("invalid_json", "Frame is not valid JSON") from None
     if not isinstance(data, dict):
