@@ -12,6 +12,7 @@ from app.exceptions import NotFoundError, ValidationFailed
 from app.integrations.models import Integration, Tool
 from app.integrations.schemas import ToolTestPublic
 from app.tools.auth import ToolAuthError
+from app.tools.egress import EgressBlocked
 from app.tools.enhance import EnhanceError
 from app.tools.http import HttpApiTool, ToolInputError
 from app.tools.registry import build_tool, model_getter
@@ -49,17 +50,13 @@ async def run_tool_test(
         outcome = await callable_tool.execute(arguments)
     except ToolInputError as exc:
         raise ValidationFailed(f"arguments: {exc}", code="invalid_arguments") from None
-    except (ToolAuthError, EnhanceError) as exc:
-        return ToolTestPublic(
-            ok=False,
-            status_code=None,
-            headers={},
-            body="",
-            body_truncated=False,
-            content=str(exc),
-            latency_ms=0.0,
-            error=str(exc),
-        )
+    except EnhanceError as exc:
+        if exc.code == EgressBlocked.code:
+            # The agent's model server is refused like a refused tool URL: 400 egress_blocked.
+            raise EgressBlocked(f"{tool.name}: {exc}", details={"step": "model"}) from None
+        return _failed(str(exc))
+    except ToolAuthError as exc:
+        return _failed(str(exc))
     return ToolTestPublic(
         ok=not outcome.is_error,
         status_code=outcome.status_code,
@@ -69,4 +66,17 @@ async def run_tool_test(
         content=outcome.content,
         latency_ms=outcome.latency_ms,
         error=f"HTTP {outcome.status_code}" if outcome.is_error else None,
+    )
+
+
+def _failed(message: str) -> ToolTestPublic:
+    return ToolTestPublic(
+        ok=False,
+        status_code=None,
+        headers={},
+        body="",
+        body_truncated=False,
+        content=message,
+        latency_ms=0.0,
+        error=message,
     )

@@ -6,6 +6,8 @@
     ├── ProviderTimeout          provider_timeout
     ├── ProviderBadRequest       provider_bad_request      the request was refused (400/404/422)
     ├── ProviderUnavailable      provider_unavailable      5xx, connection refused, outage
+    ├── ProviderEgressBlocked    egress_blocked            the server's URL, an address it resolves
+    │                                                      to or a redirect it answered is refused
     └── MalformedStream          provider_malformed_stream the stream broke or made no sense
 
 Messages are written for the person running the agent ("Anthropic rejected the API key: set
@@ -50,6 +52,13 @@ class ProviderBadRequest(LLMError):
 class ProviderUnavailable(LLMError):
     code = "provider_unavailable"
     retryable = True
+
+
+class ProviderEgressBlocked(LLMError):
+    """The egress guard refused the model server (app.tools.egress_transport). The same code as
+    a refused tool URL: the fix is the same (another URL, or TOOL_ALLOWED_PRIVATE_HOSTS)."""
+
+    code = "egress_blocked"
 
 
 class MalformedStream(LLMError):

@@ -1,21 +1,32 @@
-"""Which providers exist, whether each is configured, and `get_model` to get a Model of one.
+"""Which providers exist, whether each is configured, and the one way to get a Model.
 
-Keys and base URLs come from the caller when given (a workspace's stored key), else from the
-server's settings (OPENAI_API_KEY, ANTHROPIC_BASE_URL, ...). `openai_compatible` is any server
-speaking OpenAI Chat Completions (Ollama, vLLM, LM Studio, OpenRouter): it needs a base URL,
-which the agent gives, and a key only if that server wants one.
+`ModelFactory` (app.state.models) builds every model the app runs: the playground and every run,
+a tool's pre/post-process prompt, the tool test endpoint, and whatever comes next. It holds the
+egress guard, so every base URL, whether from the environment, a workspace provider key or an
+agent, is checked when the model is built (scheme, host, IP spelling) and on every request its
+SDK sends (addresses, pinning, no redirects: app.tools.egress_transport).
+
+Keys and base URLs come from the workspace's stored provider key when there is one, else from
+the server's settings (OPENAI_API_KEY, ANTHROPIC_BASE_URL, ...). `openai_compatible` is any
+server speaking OpenAI Chat Completions (Ollama, vLLM, LM Studio, OpenRouter): it needs a base
+URL, which the agent gives, and a key only if that server wants one.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
+import httpx2
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.llm.base import Model
-from app.llm.errors import ProviderAuthError, ProviderBadRequest
+from app.llm.errors import ProviderAuthError, ProviderBadRequest, ProviderEgressBlocked
 from app.llm.names import ProviderName
 from app.llm.pricing import known_models
 from app.llm.providers import anthropic, google, openai
@@ -24,6 +35,8 @@ from app.llm.providers.common import WORKSPACE_KEYS_HINT
 from app.llm.providers.google import GoogleModel
 from app.llm.providers.openai import OpenAIModel
 from app.llm.retry import RetryPolicy
+from app.tools.egress import ALLOW_SETTING
+from app.tools.egress_transport import ModelEgress, odd_ip_spelling
 
 LABELS = {
     ProviderName.anthropic: "Anthropic",
@@ -86,12 +99,27 @@ def _env_base_url(settings: Settings, name: ProviderName) -> str:
 
 
 def _check_base_url(name: ProviderName, base_url: str) -> str:
+    """What can be told of a base URL without the network; addresses are checked per request."""
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ProviderBadRequest(
             name.value,
             f"The {LABELS[name]} base URL must be an http(s) URL such as http://localhost:11434/v1",
         )
+    host = parts.netloc.rsplit("@", 1)[-1]
+    host = host if host.startswith("[") else host.rsplit(":", 1)[0]
+    if odd_ip_spelling(host):
+        raise ProviderEgressBlocked(
+            name.value,
+            f"The {LABELS[name]} base URL's address '{host}' is refused: write an IPv4 address "
+            "as four decimal numbers without leading zeros",
+        )
+    try:
+        httpx2.URL(base_url)
+    except (httpx2.InvalidURL, TypeError, ValueError):
+        raise ProviderBadRequest(
+            name.value, f"The {LABELS[name]} base URL is not a valid URL"
+        ) from None
     return base_url
 
 
@@ -100,13 +128,16 @@ def get_model(
     model: str,
     *,
     settings: Settings,
+    egress: ModelEgress,
     api_key: str | None = None,
     base_url: str | None = None,
 ) -> Model:
-    """A Model of `provider`; `api_key` and `base_url`, when given, win over the settings.
+    """A Model of `provider` whose SDK connects through `egress`; `api_key` and `base_url`,
+    when given, win over the settings. Prefer ModelFactory, which knows the guard.
 
-    Raises ProviderAuthError when the provider needs a key and none is configured, and
-    ProviderBadRequest for an unknown provider, an empty model name or a bad base URL.
+    Raises ProviderAuthError when the provider needs a key and none is configured,
+    ProviderBadRequest for an unknown provider, an empty model name or a bad base URL, and
+    ProviderEgressBlocked for a base URL whose host is an oddly spelled IP address.
     """
     name = _provider_name(provider)
     model = model.strip()
@@ -122,11 +153,13 @@ def get_model(
             raise ProviderBadRequest(
                 name.value,
                 "An OpenAI-compatible provider needs its server's base URL in the agent's "
-                "model_config.base_url, e.g. http://localhost:11434/v1 for Ollama",
+                "model_config.base_url, e.g. http://localhost:11434/v1 for Ollama "
+                f"(a server on a private or loopback address must be on {ALLOW_SETTING})",
             )
         return OpenAIModel(
             model,
             api_key=key,
+            egress=egress,
             base_url=_check_base_url(name, url),
             compatible=True,
             timeout_s=timeout_s,
@@ -138,12 +171,100 @@ def get_model(
         raise ProviderAuthError(
             name.value, f"No {LABELS[name]} API key: set {KEY_ENV[name]} {WORKSPACE_KEYS_HINT}"
         )
-    url = _check_base_url(name, url) if url else _env_base_url(settings, name).strip()
+    url = url or _env_base_url(settings, name).strip()
+    if url:
+        _check_base_url(name, url)
+    common: dict[str, Any] = {
+        "api_key": key,
+        "egress": egress,
+        "base_url": url,
+        "timeout_s": timeout_s,
+        "retry": retry,
+    }
     if name is ProviderName.anthropic:
-        return AnthropicModel(model, api_key=key, base_url=url, timeout_s=timeout_s, retry=retry)
+        return AnthropicModel(model, **common)
     if name is ProviderName.openai:
-        return OpenAIModel(model, api_key=key, base_url=url, timeout_s=timeout_s, retry=retry)
-    return GoogleModel(model, api_key=key, base_url=url, timeout_s=timeout_s, retry=retry)
+        return OpenAIModel(model, **common)
+    return GoogleModel(model, **common)
+
+
+class AgentModel(Protocol):
+    """What the factory reads of an agent (app.agents.models.Agent)."""
+
+    @property
+    def workspace_id(self) -> uuid.UUID: ...
+    @property
+    def provider(self) -> str: ...
+    @property
+    def model(self) -> str: ...
+    @property
+    def llm_config(self) -> dict[str, Any] | None: ...
+
+
+# (session, workspace_id, provider) -> the workspace's (api_key, base_url), or (None, None).
+KeySource = Callable[[AsyncSession, uuid.UUID, str], Awaitable[tuple[str | None, str | None]]]
+
+
+async def _no_workspace_keys(
+    session: AsyncSession, workspace_id: uuid.UUID, provider: str
+) -> tuple[str | None, str | None]:
+    return None, None
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """Which model to build and where it runs, resolved for an agent."""
+
+    provider: str
+    model: str
+    api_key: str | None = field(default=None, repr=False)
+    base_url: str | None = None
+
+
+class ModelFactory:
+    """The one place models are built; every SDK gets the egress guard's HTTP client."""
+
+    def __init__(
+        self, settings: Settings, egress: ModelEgress, keys: KeySource | None = None
+    ) -> None:
+        self.settings = settings
+        self.egress = egress
+        self.keys = keys or _no_workspace_keys
+
+    def get_model(
+        self,
+        provider: str,
+        model: str,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+    ) -> Model:
+        return get_model(
+            provider,
+            model,
+            settings=self.settings,
+            egress=self.egress,
+            api_key=api_key,
+            base_url=base_url,
+        )
+
+    async def choose(self, session: AsyncSession, agent: AgentModel) -> ModelChoice:
+        """The workspace's stored key (and its base URL) first, then the environment's; for
+        `openai_compatible`, the agent's own model_config.base_url wins over the key's."""
+        api_key, base_url = await self.keys(session, agent.workspace_id, agent.provider)
+        agent_base_url = (agent.llm_config or {}).get("base_url")
+        if agent.provider == ProviderName.openai_compatible.value and agent_base_url:
+            base_url = str(agent_base_url)
+        return ModelChoice(agent.provider, agent.model, api_key, base_url)
+
+    def build(self, choice: ModelChoice) -> Model:
+        return self.get_model(
+            choice.provider, choice.model, api_key=choice.api_key, base_url=choice.base_url
+        )
+
+    async def for_agent(self, session: AsyncSession, agent: AgentModel) -> Model:
+        """The agent's model. Raises app.llm.errors.LLMError (no key, bad base URL, ...)."""
+        return self.build(await self.choose(session, agent))
 
 
 def _how_to_configure(name: ProviderName) -> str:

@@ -19,7 +19,7 @@ from app.traces.langfuse_export import create_exporter
 
 
 def install_run_hooks(app: FastAPI, settings: Settings) -> None:
-    app.state.model_factory = default_model_factory(settings, app.state)
+    app.state.model_factory = default_model_factory(app.state)
     app.state.tool_factory = default_tool_factory(app.state)
 
 

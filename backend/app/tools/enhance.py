@@ -22,7 +22,12 @@ POSTPROCESS_INPUT_CHARS = 50_000
 
 
 class EnhanceError(Exception):
-    """The enhancement step failed; the message is safe to show to the agent."""
+    """The enhancement step failed; the message is safe to show to the agent. `code` is the
+    model error's code when the model call failed (e.g. `egress_blocked`)."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 async def _complete(get_model: ModelGetter, instructions: str, payload: str) -> str:
@@ -34,7 +39,8 @@ async def _complete(get_model: ModelGetter, instructions: str, payload: str) -> 
             if isinstance(event, TextDelta):
                 parts.append(event.text)
     except LLMError as exc:
-        raise EnhanceError(f"model call failed ({exc.code})") from None
+        # The message names what to fix (a key, a refused base URL) and never holds the key.
+        raise EnhanceError(f"model call failed ({exc.code}): {exc.message}", exc.code) from None
     return "".join(parts).strip()
 
 

@@ -8,10 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.agents.models import Agent
-from app.auth.provider_keys import workspace_provider_key
 from app.integrations.models import Integration
 from app.integrations.models import Tool as ToolRow
-from app.llm.base import Model
 from app.tools.base import Tool, ToolResult
 from app.tools.builtin import BUILTINS
 from app.tools.enhance import ModelGetter
@@ -33,20 +31,10 @@ class _UnavailableTool(Tool):
 
 
 async def model_getter(session: AsyncSession, agent: Agent, runtime: ToolRuntime) -> ModelGetter:
-    """A factory for the agent's own model, used by pre/post-process prompts."""
-    api_key, base_url = await workspace_provider_key(session, agent.workspace_id, agent.provider)
-    base_url = base_url or (agent.llm_config or {}).get("base_url")
-
-    def get() -> Model:
-        return runtime.model_factory(
-            agent.provider,
-            agent.model,
-            settings=runtime.settings,
-            api_key=api_key,
-            base_url=base_url,
-        )
-
-    return get
+    """A factory for the agent's own model, used by pre/post-process prompts: the key is read
+    now, the model is built (and any error raised) when a prompt needs it."""
+    choice = await runtime.models.choose(session, agent)
+    return lambda: runtime.models.build(choice)
 
 
 def build_tool(

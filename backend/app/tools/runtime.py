@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import InitVar, dataclass, field
 
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.config import Settings
-from app.llm.base import Model
+from app.llm.registry import ModelFactory
 from app.tools.egress import EgressGuard
-
-
-def default_model_factory(*args: Any, **kwargs: Any) -> Model:
-    """app.llm.registry.get_model, imported on first use."""
-    from app.llm.registry import get_model
-
-    model: Model = get_model(*args, **kwargs)
-    return model
+from app.tools.egress_transport import ModelEgress
 
 
 @dataclass
@@ -28,5 +19,16 @@ class ToolRuntime:
     sessionmaker: async_sessionmaker[AsyncSession]
     redis: Redis | None
     egress: EgressGuard
-    # Called as model_factory(provider, model, settings=..., api_key=..., base_url=...).
-    model_factory: Callable[..., Model] = field(default=default_model_factory)
+    # The app's ModelFactory (app.state.models), for pre/post-process prompts; by default one
+    # on this runtime's guard that reads the workspace's provider keys.
+    model_factory: InitVar[ModelFactory | None] = None
+    models: ModelFactory = field(init=False)
+
+    def __post_init__(self, model_factory: ModelFactory | None) -> None:
+        if model_factory is None:
+            from app.auth.provider_keys import workspace_provider_key
+
+            model_factory = ModelFactory(
+                self.settings, ModelEgress(self.egress), keys=workspace_provider_key
+            )
+        self.models = model_factory

@@ -3,6 +3,7 @@ only, managed by owners and admins."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -16,10 +17,12 @@ from app.auth.provider_keys import workspace_configured_providers, workspace_pro
 from app.config import Settings
 from app.credentials.models import EncryptedCredential
 from app.llm.messages import UserMessage
+from app.llm.registry import ModelFactory
 from app.runs.models import default_model_factory
 from tests.conftest import OWNER_A, OWNER_B
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.server import Reply, Text
+from tests.llm.conftest import LOCAL
 
 KEYS = "/api/v1/workspace/provider-keys"
 SECRET = "sk-live-" + "a1b2c3d4" * 5
@@ -117,7 +120,8 @@ async def test_a_workspace_key_goes_ahead_of_the_environment_key(
         )
         fake.script = [Reply([Text("from A")]), Reply([Text("from B")])]
         await client.put(f"{KEYS}/openai", json={"api_key": SECRET})
-        build = default_model_factory(env_settings)
+        models = ModelFactory(env_settings, LOCAL, keys=workspace_provider_key)
+        build = default_model_factory(SimpleNamespace(models=models))
         async with app.state.sessionmaker() as session:
             for ident in (OWNER_A, OWNER_B):
                 agent = Agent(

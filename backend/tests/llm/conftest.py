@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from app.config import Settings
 from app.llm.base import Model, ModelSettings, StreamEvent, ToolSpec
 from app.llm.messages import Message, UserMessage
 from app.llm.providers.anthropic import AnthropicModel
 from app.llm.providers.google import GoogleModel
 from app.llm.providers.openai import OpenAIModel
 from app.llm.retry import RetryPolicy
+from app.tools.egress import EgressGuard
+from app.tools.egress_transport import ModelEgress
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.google_server import FakeGoogle
 from tests.fakes.openai_server import FakeOpenAI
@@ -26,6 +29,16 @@ WEATHER = ToolSpec(
     input_schema={"type": "object", "properties": {"city": {"type": "string"}}},
 )
 HELLO: list[Message] = [UserMessage(content="Hello")]
+
+
+def local_egress(allow: str = "127.0.0.1") -> ModelEgress:
+    """The model SDKs' guarded transport with the fake servers' host on the allowlist."""
+    settings = Settings(_env_file=None, tool_allowed_private_hosts=allow)  # type: ignore[call-arg]
+    return ModelEgress(EgressGuard(settings))
+
+
+# Every provider test reaches its fake server through the egress guard, as the app does.
+LOCAL = local_egress()
 
 
 @dataclass
@@ -54,10 +67,14 @@ def model_for(
 ) -> Model:
     retry = retry or RetryPolicy(max_retries=3, max_total_s=30, base_delay_s=0, sleep=Sleeps())
     if vendor == "openai":
-        return OpenAIModel(name, api_key=API_KEY, base_url=f"{fake.base_url}/v1", retry=retry)
+        return OpenAIModel(
+            name, api_key=API_KEY, egress=LOCAL, base_url=f"{fake.base_url}/v1", retry=retry
+        )
     if vendor == "anthropic":
-        return AnthropicModel(name, api_key=API_KEY, base_url=fake.base_url, retry=retry)
-    return GoogleModel(name, api_key=API_KEY, base_url=fake.base_url, retry=retry)
+        return AnthropicModel(
+            name, api_key=API_KEY, egress=LOCAL, base_url=fake.base_url, retry=retry
+        )
+    return GoogleModel(name, api_key=API_KEY, egress=LOCAL, base_url=fake.base_url, retry=retry)
 
 
 async def collect(

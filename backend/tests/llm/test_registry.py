@@ -8,12 +8,28 @@ import pytest
 from pydantic import SecretStr
 
 from app.config import Settings
+from app.llm.base import Model
 from app.llm.errors import ProviderAuthError, ProviderBadRequest
 from app.llm.providers.google import GoogleModel
 from app.llm.providers.openai import OpenAIModel
-from app.llm.registry import close_clients, get_model, list_providers
+from app.llm.registry import close_clients, list_providers
+from app.llm.registry import get_model as registry_get_model
 from tests.fakes.server import Reply, Text
-from tests.llm.conftest import HELLO, collect, fake_server
+from tests.llm.conftest import HELLO, LOCAL, collect, fake_server
+
+
+def get_model(
+    provider: str,
+    model: str,
+    *,
+    settings: Settings,
+    api_key: str | None = None,
+    base_url: str | None = None,
+) -> Model:
+    """registry.get_model through the guard that allows the fake servers on 127.0.0.1."""
+    return registry_get_model(
+        provider, model, settings=settings, egress=LOCAL, api_key=api_key, base_url=base_url
+    )
 
 
 def make_settings(**values: object) -> Settings:

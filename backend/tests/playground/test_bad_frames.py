@@ -15,10 +15,11 @@ from websockets.exceptions import ConnectionClosed
 
 from app.config import Settings
 from app.llm.base import Model
-from app.llm.registry import get_model
+from app.llm.registry import ModelFactory
 from app.llm.testing import ScriptedModel, text, tool_call
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.server import HttpError, Reply, Text
+from tests.llm.conftest import LOCAL
 from tests.playground.conftest import ModelChoice, Playground, open_playground
 from tests.runs.helpers import FakeTool, create_agent, returns
 
@@ -153,12 +154,8 @@ async def fake_openai() -> AsyncIterator[FakeOpenAI]:
 
 def openai_model(settings: Settings, fake: FakeOpenAI) -> Model:
     no_retries = settings.model_copy(update={"llm_max_retries": 0})
-    return get_model(
-        "openai",
-        "gpt-4o-mini",
-        settings=no_retries,
-        api_key="sk-test-key-123456",
-        base_url=f"{fake.base_url}/v1",
+    return ModelFactory(no_retries, LOCAL).get_model(
+        "openai", "gpt-4o-mini", api_key="sk-test-key-123456", base_url=f"{fake.base_url}/v1"
     )
 
 

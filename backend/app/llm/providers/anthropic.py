@@ -36,15 +36,16 @@ from app.llm.providers.common import (
     ClientCache,
     Vendor,
     broken_stream,
+    connection_failed,
     error_for_status,
     finish_reason,
     parse_arguments,
     parse_retry_after,
     sdk_refused,
     timed_out,
-    unreachable,
 )
 from app.llm.retry import RetryPolicy, stream_with_retries
+from app.tools.egress_transport import EgressRefused, ModelEgress
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 # The Messages API requires max_tokens; this is what an agent gets when it sets none.
@@ -62,10 +63,16 @@ _ERROR_TYPE_STATUS = {
 }
 
 
-def _new_client(api_key: str, base_url: str, timeout_s: float) -> anthropic.AsyncAnthropic:
-    # max_retries=0: our RetryPolicy is the only one.
+def _new_client(
+    api_key: str, base_url: str, timeout_s: float, egress: ModelEgress
+) -> anthropic.AsyncAnthropic:
+    # max_retries=0: our RetryPolicy is the only one. The HTTP client is the egress guard's.
     return anthropic.AsyncAnthropic(
-        api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=0
+        api_key=api_key,
+        base_url=base_url,
+        timeout=timeout_s,
+        max_retries=0,
+        http_client=egress.client(timeout_s),
     )
 
 
@@ -132,13 +139,14 @@ class AnthropicModel(Model):
         name: str,
         *,
         api_key: str,
+        egress: ModelEgress,
         base_url: str = "",
         timeout_s: float = 120.0,
         retry: RetryPolicy | None = None,
     ) -> None:
         self.name = name
         self.base_url = base_url or DEFAULT_BASE_URL
-        self.client = clients.get(api_key, self.base_url, timeout_s)
+        self.client = clients.get(api_key, self.base_url, timeout_s, egress)
         self.retry = retry or RetryPolicy()
         self.vendor = Vendor("anthropic", "Anthropic", "ANTHROPIC_API_KEY", self.base_url, api_key)
 
@@ -186,8 +194,10 @@ class AnthropicModel(Model):
             raise self._status_error(error) from None
         except anthropic.APITimeoutError:
             raise timed_out(self.vendor) from None
-        except anthropic.APIConnectionError:
-            raise unreachable(self.vendor) from None
+        except anthropic.APIConnectionError as error:
+            raise connection_failed(self.vendor, error) from None
+        except EgressRefused as error:
+            raise connection_failed(self.vendor, error) from None
         except httpx2.TimeoutException:
             raise timed_out(self.vendor) from None
         except httpx2.TransportError:

@@ -25,10 +25,12 @@ from app.llm.errors import (
     MalformedStream,
     ProviderAuthError,
     ProviderBadRequest,
+    ProviderEgressBlocked,
     ProviderRateLimited,
     ProviderTimeout,
     ProviderUnavailable,
 )
+from app.tools.egress_transport import EgressRefused, ModelEgress
 
 Client = TypeVar("Client")
 WORKSPACE_KEYS_HINT = "or add a key in the workspace settings under Provider keys"
@@ -57,15 +59,20 @@ class Vendor:
         return text[:_MAX_QUOTED]
 
 
+CacheKey = tuple[str, str, float, ModelEgress]
+
+
 class ClientCache(Generic[Client]):
-    """SDK clients by (api key, base URL, timeout): one connection pool each, reused by every
-    call. Kept per event loop, since a pool belongs to the loop that opened its connections
+    """SDK clients by (api key, base URL, timeout, egress): one connection pool each, reused by
+    every call. The egress (app.tools.egress_transport.ModelEgress) is part of the key: every
+    client is built on its guarded HTTP client, and one guard's client is never handed out for
+    another. Kept per event loop, since a pool belongs to the loop that opened its connections
     (a CLI or a test may run several loops in turn). Bounded; a client pushed out is left to
     the garbage collector, as a stream may still be reading from it."""
 
     def __init__(
         self,
-        make: Callable[[str, str, float], Client],
+        make: Callable[[str, str, float, ModelEgress], Client],
         close: Callable[[Client], Awaitable[None]],
         size: int = 32,
     ) -> None:
@@ -73,23 +80,23 @@ class ClientCache(Generic[Client]):
         self.close = close
         self.size = size
         self.by_loop: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, OrderedDict[tuple[str, str, float], Client]
+            asyncio.AbstractEventLoop, OrderedDict[CacheKey, Client]
         ] = weakref.WeakKeyDictionary()
-        self.outside_loop: OrderedDict[tuple[str, str, float], Client] = OrderedDict()
+        self.outside_loop: OrderedDict[CacheKey, Client] = OrderedDict()
 
-    def _clients(self) -> OrderedDict[tuple[str, str, float], Client]:
+    def _clients(self) -> OrderedDict[CacheKey, Client]:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return self.outside_loop
         return self.by_loop.setdefault(loop, OrderedDict())
 
-    def get(self, api_key: str, base_url: str, timeout_s: float) -> Client:
+    def get(self, api_key: str, base_url: str, timeout_s: float, egress: ModelEgress) -> Client:
         clients = self._clients()
-        key = (api_key, base_url, timeout_s)
+        key = (api_key, base_url, timeout_s, egress)
         client = clients.get(key)
         if client is None:
-            client = clients[key] = self.make(api_key, base_url, timeout_s)
+            client = clients[key] = self.make(api_key, base_url, timeout_s, egress)
         clients.move_to_end(key)
         while len(clients) > self.size:
             clients.popitem(last=False)
@@ -142,6 +149,38 @@ def error_for_status(
         )
     return ProviderBadRequest(
         vendor.name, f"{vendor.label} refused the request (HTTP {status}){quoted}"
+    )
+
+
+def egress_refusal(error: BaseException) -> EgressRefused | None:
+    """The guarded transport's refusal behind an SDK's connection error, if that is what it is
+    (the SDKs wrap transport errors in their own, keeping the original as the cause)."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, EgressRefused):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def connection_failed(vendor: Vendor, error: BaseException) -> LLMError:
+    """Our error for a request that got no answer: refused by the egress guard (the URL, an
+    address it resolved to, a redirect), or the server could not be reached."""
+    refusal = egress_refusal(error)
+    if refusal is None:
+        return unreachable(vendor)
+    if refusal.error.code == "egress_blocked":
+        return ProviderEgressBlocked(
+            vendor.name, f"{vendor.label} at {public_url(vendor.base_url)}: {refusal.error.message}"
+        )
+    if refusal.error.code == "egress_timeout":
+        return ProviderTimeout(vendor.name, f"{vendor.label}: {refusal.error.message}")
+    return ProviderUnavailable(
+        vendor.name,
+        f"Could not connect to {vendor.label} at {public_url(vendor.base_url)}: "
+        f"{refusal.error.message}; check the base URL and network",
     )
 
 

@@ -49,15 +49,16 @@ from app.llm.providers.common import (
     ClientCache,
     Vendor,
     broken_stream,
+    connection_failed,
     error_for_status,
     finish_reason,
     parse_duration,
     parse_retry_after,
     sdk_refused,
     timed_out,
-    unreachable,
 )
 from app.llm.retry import RetryPolicy, stream_with_retries
+from app.tools.egress_transport import EgressRefused, ModelEgress
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/"
 SYNTHETIC_ID_PREFIX = "gcall_"
@@ -96,8 +97,14 @@ class _HangUpClient(httpx2.AsyncClient):
     until the garbage collector ran. With this, the stream's own `finally` hangs up.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, egress: ModelEgress, timeout_s: float) -> None:
+        # The egress guard's transport: checked, pinned connections, redirects refused.
+        super().__init__(
+            transport=egress.transport(),
+            follow_redirects=False,
+            trust_env=False,
+            timeout=timeout_s,
+        )
         self.responses: dict[str, httpx2.Response] = {}
 
     async def send(self, request: httpx2.Request, **kwargs: Any) -> httpx2.Response:
@@ -119,9 +126,9 @@ class _Clients:
     http: _HangUpClient
 
 
-def _new_client(api_key: str, base_url: str, timeout_s: float) -> _Clients:
+def _new_client(api_key: str, base_url: str, timeout_s: float, egress: ModelEgress) -> _Clients:
     # No retry_options: the SDK does not retry, our RetryPolicy does.
-    http = _HangUpClient()
+    http = _HangUpClient(egress, timeout_s)
     options = types.HttpOptions(
         base_url=base_url, timeout=int(timeout_s * 1000), httpx_async_client=http
     )
@@ -203,13 +210,14 @@ class GoogleModel(Model):
         name: str,
         *,
         api_key: str,
+        egress: ModelEgress,
         base_url: str = "",
         timeout_s: float = 120.0,
         retry: RetryPolicy | None = None,
     ) -> None:
         self.name = name
         self.base_url = base_url or DEFAULT_BASE_URL
-        self._clients = clients.get(api_key, self.base_url, timeout_s)
+        self._clients = clients.get(api_key, self.base_url, timeout_s, egress)
         self.client = self._clients.genai
         self.retry = retry or RetryPolicy()
         self.vendor = Vendor("google", "Google Gemini", "GOOGLE_API_KEY", self.base_url, api_key)
@@ -265,12 +273,14 @@ class GoogleModel(Model):
                 yield event
         except genai_errors.APIError as error:
             raise self._api_error(error) from None
+        except EgressRefused as error:
+            raise connection_failed(self.vendor, error) from None
         except httpx2.TimeoutException:
             raise timed_out(self.vendor) from None
-        except httpx2.TransportError:
+        except httpx2.TransportError as error:
             if received:
                 raise broken_stream(self.vendor, "the connection closed mid-stream") from None
-            raise unreachable(self.vendor) from None
+            raise connection_failed(self.vendor, error) from None
         except (genai_errors.UnknownApiResponseError, pydantic.ValidationError):
             raise broken_stream(self.vendor, "a chunk is not valid JSON") from None
         except ValueError as error:  # the SDK refused to build the request

@@ -41,6 +41,7 @@ from app.llm.providers.common import (
     ClientCache,
     Vendor,
     broken_stream,
+    connection_failed,
     error_for_status,
     finish_reason,
     parse_arguments,
@@ -48,19 +49,25 @@ from app.llm.providers.common import (
     sdk_refused,
     timed_out,
     tool_result_text,
-    unreachable,
 )
 from app.llm.retry import RetryPolicy, stream_with_retries
+from app.tools.egress_transport import EgressRefused, ModelEgress
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # Servers that need no key still get an Authorization header from the SDK; this is what it says.
 NO_KEY = "no-key"
 
 
-def _new_client(api_key: str, base_url: str, timeout_s: float) -> openai.AsyncOpenAI:
-    # max_retries=0: our RetryPolicy is the only one.
+def _new_client(
+    api_key: str, base_url: str, timeout_s: float, egress: ModelEgress
+) -> openai.AsyncOpenAI:
+    # max_retries=0: our RetryPolicy is the only one. The HTTP client is the egress guard's.
     return openai.AsyncOpenAI(
-        api_key=api_key or NO_KEY, base_url=base_url, timeout=timeout_s, max_retries=0
+        api_key=api_key or NO_KEY,
+        base_url=base_url,
+        timeout=timeout_s,
+        max_retries=0,
+        http_client=egress.client(timeout_s),
     )
 
 
@@ -126,6 +133,7 @@ class OpenAIModel(Model):
         name: str,
         *,
         api_key: str,
+        egress: ModelEgress,
         base_url: str = "",
         compatible: bool = False,
         timeout_s: float = 120.0,
@@ -135,7 +143,7 @@ class OpenAIModel(Model):
         self.compatible = compatible
         self.provider = "openai_compatible" if compatible else "openai"
         self.base_url = base_url or DEFAULT_BASE_URL
-        self.client = clients.get(api_key, self.base_url, timeout_s)
+        self.client = clients.get(api_key, self.base_url, timeout_s, egress)
         self.retry = retry or RetryPolicy()
         if compatible:
             self.vendor = Vendor(
@@ -195,12 +203,14 @@ class OpenAIModel(Model):
             ) from None
         except openai.APITimeoutError:
             raise timed_out(self.vendor) from None
-        except openai.APIConnectionError:
+        except openai.APIConnectionError as error:
             if connected:
                 raise broken_stream(self.vendor, "the connection closed mid-stream") from None
-            raise unreachable(self.vendor) from None
+            raise connection_failed(self.vendor, error) from None
         except openai.APIError as error:  # an error object inside the stream
             raise self._stream_error(error) from None
+        except EgressRefused as error:
+            raise connection_failed(self.vendor, error) from None
         except httpx2.TimeoutException:
             raise timed_out(self.vendor) from None
         except httpx2.TransportError:
