@@ -155,7 +155,26 @@ async def update_integration(
         or data.auth_type is not None
         or data.auth_config is not None,
     )
-    return await service.update_integration(session, principal.workspace_id, integration, data)
+    moves = service.secret_retarget(integration, data)
+    if moves and not principal.has_role(Role.admin):
+        # Members may use an integration's saved credentials, not send them somewhere new.
+        raise PermissionDenied(
+            "Only a workspace owner or admin may change where an integration's saved "
+            f"credentials are sent ({'; '.join(m.describe() for m in moves)})",
+            code="forbidden:credentials",
+        )
+    return await service.update_integration(
+        session, principal.workspace_id, integration, data, actor=_actor(principal)
+    )
+
+
+def _actor(principal: Principal) -> str:
+    """Who made a change, for the log and the credential's retarget history."""
+    if principal.user_id is not None:
+        return f"user:{principal.user_id}"
+    if principal.api_key_id is not None:
+        return f"api_key:{principal.api_key_id}"
+    return "unknown"
 
 
 @router.delete("/integrations/{integration_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -130,6 +130,12 @@ class IntegrationUpdate(_Input):
         "entering them again (owner or admin; logged and recorded). Without it, moving an "
         "integration that holds secrets to another origin needs every secret in `secrets`",
     )
+    confirm_secret_retarget: bool = Field(
+        default=False,
+        description="Send the saved secrets to the new base URL or token URL origin without "
+        "entering them again (owner or admin; logged and recorded). Without it, moving an "
+        "integration that holds secrets to another origin needs every secret in `secrets`",
+    )
 
 
 class IntegrationPublic(BaseModel):

@@ -1,9 +1,20 @@
 """Integration and tool use cases. Every query is scoped to the caller's workspace through the
-owning agent; another workspace's ids answer 404 exactly like missing ones."""
+owning agent; another workspace's ids answer 404 exactly like missing ones.
+
+Saved credentials are bound to where they were saved for. An update that would send them to
+another origin (a base URL or OAuth token URL on another scheme, host or port) is a
+"retarget": only an owner or admin may make it (the router checks `secret_retarget`), and only
+by entering the secrets again in the same request or by setting `confirm_secret_retarget`.
+A confirmed retarget is logged (who, which integration, old and new origin) and recorded in the
+credential's metadata (`retargets`, the last 20); the cached OAuth access token is dropped on
+every retarget, as it was issued for the old target.
+"""
 
 from __future__ import annotations
 
+import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -13,12 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.agents.models import Agent
 from app.credentials import service as credentials
 from app.credentials.models import EncryptedCredential
+from app.database import utcnow
 from app.exceptions import ConflictError, NotFoundError, ValidationFailed
 from app.integrations.auth_types import (
     ACCESS_TOKEN_FIELD,
     AuthType,
     masked_view,
     required_secrets,
+    shown_secret_fields,
     validate_config,
     validate_secret_fields,
 )
@@ -30,8 +43,11 @@ from app.integrations.schemas import (
     IntegrationsPublic,
     IntegrationUpdate,
 )
-from app.tools.auth import CREDENTIAL_KIND
+from app.tools.auth import CREDENTIAL_KIND, Origin, origin_of, show_origin
 from app.tools.builtin import BUILTINS
+
+logger = logging.getLogger(__name__)
+RETARGET_HISTORY = 20
 
 # --- loading (workspace-scoped) -------------------------------------------------------------
 
@@ -86,7 +102,11 @@ async def write_secrets(
     workspace_id: uuid.UUID,
     integration: Integration,
     secret: dict[str, str],
+    *,
+    retarget_record: dict[str, Any] | None = None,
 ) -> None:
+    """Store (or drop, when empty) the integration's secrets; other metadata of the credential
+    (its retarget history) is kept, and `retarget_record` appended to it."""
     auth_type = AuthType(integration.auth_type)
     if not secret:
         if integration.credential_id is not None:
@@ -95,15 +115,108 @@ async def write_secrets(
             if credential is not None:
                 await session.delete(credential)
         return
+    existing = await _credential(session, integration)
+    metadata = dict((existing.credential_metadata or {}) if existing is not None else {})
+    metadata["masked"] = masked_view(auth_type, secret)
+    if retarget_record is not None:
+        history = list(metadata.get("retargets") or [])
+        metadata["retargets"] = [*history, retarget_record][-RETARGET_HISTORY:]
     credential = await credentials.store_secret(
         session,
         workspace_id,
         CREDENTIAL_KIND,
         secret,
-        {"masked": masked_view(auth_type, secret)},
+        metadata,
         credential_id=integration.credential_id,
     )
     integration.credential_id = credential.id
+
+
+# --- where saved secrets go -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Move:
+    """One destination of the saved secrets that an update changes."""
+
+    setting: str  # "base_url" or "auth_config.token_url"
+    old: Origin | None
+    new: Origin | None
+
+    def describe(self) -> str:
+        return f"{self.setting} {show_origin(self.old)} -> {show_origin(self.new)}"
+
+
+def secret_retarget(integration: Integration, data: IntegrationUpdate) -> list[Move]:
+    """What in `data` would send the integration's saved secrets to another origin (empty
+    when it holds none, or nothing moves). An auth_type change is not a move: it drops the
+    saved secrets."""
+    if integration.credential_id is None or _builtin_name(integration) is not None:
+        return []
+    moves: list[Move] = []
+    if data.base_url is not None:
+        old, new = origin_of(integration.base_url or ""), origin_of(str(data.base_url))
+        if old != new:
+            moves.append(Move("base_url", old, new))
+    same_type = data.auth_type is None or data.auth_type.value == integration.auth_type
+    if integration.auth_type == AuthType.oauth2.value and same_type and data.auth_config:
+        old_url = str((integration.auth_config or {}).get("token_url") or "")
+        new_url = str(data.auth_config.get("token_url") or old_url)
+        if origin_of(old_url) != origin_of(new_url):
+            moves.append(Move("auth_config.token_url", origin_of(old_url), origin_of(new_url)))
+    return moves
+
+
+def _check_retarget(
+    integration: Integration,
+    moves: list[Move],
+    stored: dict[str, str],
+    data: IntegrationUpdate,
+) -> str:
+    """How a retarget is allowed ("secrets_entered" or "confirmed"); raises when neither."""
+    saved = shown_secret_fields(AuthType(integration.auth_type), stored)
+    entered = set(data.secrets or {})
+    if set(saved) <= entered:
+        return "secrets_entered"
+    if data.confirm_secret_retarget:
+        return "confirmed"
+    where = "; ".join(m.describe() for m in moves)
+    raise ConflictError(
+        f"Integration '{integration.name}' has saved credentials ({', '.join(saved)}) that "
+        f"this change would send somewhere new ({where}). Enter them again in `secrets`, "
+        "or set `confirm_secret_retarget: true` to send the saved ones there",
+        code="conflict:secret_retarget",
+        details={
+            "secrets": saved,
+            "moves": [
+                {"setting": m.setting, "from": show_origin(m.old), "to": show_origin(m.new)}
+                for m in moves
+            ],
+        },
+    )
+
+
+def _retarget_record(
+    integration: Integration, moves: list[Move], how: str, actor: str
+) -> dict[str, Any]:
+    record = {
+        "at": utcnow().isoformat(),
+        "by": actor,
+        "how": how,
+        "moves": [
+            {"setting": m.setting, "from": show_origin(m.old), "to": show_origin(m.new)}
+            for m in moves
+        ],
+    }
+    # Origins only: never a secret, never a full URL (its query may hold one).
+    logger.warning(
+        "integration %s: %s moved its saved credentials (%s): %s",
+        integration.id,
+        actor,
+        how,
+        "; ".join(m.describe() for m in moves),
+    )
+    return record
 
 
 def check_auth(
@@ -280,21 +393,26 @@ async def update_integration(
     workspace_id: uuid.UUID,
     integration: Integration,
     data: IntegrationUpdate,
+    *,
+    actor: str = "unknown",
 ) -> IntegrationPublic:
-    changes = data.model_fields_set
+    """Apply `data`. The caller has checked the role; a retarget of saved secrets must also
+    carry the secrets again or the confirmation (else 409 conflict:secret_retarget)."""
+    changes = data.model_fields_set - {"confirm_secret_retarget"}
     nulled = sorted(f for f in changes - {"secrets"} if getattr(data, f) is None)
     if nulled:
         raise ValidationFailed(f"{', '.join(nulled)} may be left out but not set to null")
     builtin = _builtin_name(integration) is not None
     if builtin and changes & {"base_url", "auth_type", "auth_config", "secrets"}:
         raise ValidationFailed("A built-in integration has no base_url, auth or secrets")
+    moves = secret_retarget(integration, data)
     if data.name is not None:
         integration.name = data.name
     if data.enabled is not None:
         integration.enabled = data.enabled
     if data.base_url is not None:
         integration.base_url = str(data.base_url).rstrip("/")
-    if builtin or not changes & {"auth_type", "auth_config", "secrets"}:
+    if builtin or not (moves or changes & {"auth_type", "auth_config", "secrets"}):
         await session.commit()
         return await read_integration(session, integration)
 
@@ -309,6 +427,12 @@ async def update_integration(
         stored = await credentials.reveal_secret(session, credential)
     updates = data.secrets or {}
     config = check_auth(auth_type, config_in, {k: v for k, v in updates.items()})
+    record = None
+    if moves:
+        how = _check_retarget(integration, moves, stored, data)
+        record = _retarget_record(integration, moves, how, actor)
+        # The cached token was issued for the old target; a new one comes from the token URL.
+        stored.pop(ACCESS_TOKEN_FIELD, None)
     for field, value in updates.items():
         if value is None:
             stored.pop(field, None)
@@ -319,7 +443,7 @@ async def update_integration(
         stored.pop(ACCESS_TOKEN_FIELD, None)
     integration.auth_type = auth_type.value
     integration.auth_config = config
-    await write_secrets(session, workspace_id, integration, stored)
+    await write_secrets(session, workspace_id, integration, stored, retarget_record=record)
     await session.commit()
     return await read_integration(session, integration)
 

@@ -304,12 +304,19 @@ class Authenticator:
 
     async def _store(self, secret: dict[str, str], expires_at: datetime | None) -> None:
         async with self.runtime.sessionmaker() as session:
+            credential_id = self.integration.credential_id
+            row = None
+            if credential_id is not None:
+                row = await credentials.get_credential(session, self.workspace_id, credential_id)
+            # Keep the credential's other metadata (its retarget history) as it is.
+            metadata = dict(row.credential_metadata or {}) if row is not None else {}
+            metadata["masked"] = masked_view(self.auth_type, secret)
             await credentials.store_secret(
                 session,
                 self.workspace_id,
                 CREDENTIAL_KIND,
                 secret,
-                {"masked": masked_view(self.auth_type, secret)},
+                metadata,
                 credential_id=self.integration.credential_id,
                 expires_at=expires_at,
             )
