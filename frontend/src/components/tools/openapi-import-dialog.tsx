@@ -1,18 +1,28 @@
 "use client";
 
-import { AlertTriangle } from "lucide-react";
 import { useTranslations } from "next-intl";
 import { useState, type ChangeEvent, type FormEvent } from "react";
-import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogFooter } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { Textarea } from "@/components/ui/textarea";
-import { importOpenApi, type OpenAPIImport, type OpenAPIImportResult } from "@/hooks/use-integrations";
+import { importOpenApi, type OpenAPIImportResult } from "@/hooks/use-integrations";
 import { authChoiceOf } from "./auth-form-model";
 import { FormError, useFormErrors } from "./form-error";
+import {
+  DEFAULT_MAX_TOOLS,
+  importRequest,
+  initialSelection,
+  operationsOf,
+  prefixProblem,
+  warningsOf,
+  type ImportPreview,
+  type ImportRequest,
+} from "./openapi-import-model";
+import { ImportWarnings, NamePrefixField, ServerFields } from "./openapi-import-options";
+import { OperationPicker } from "./openapi-operation-picker";
 import { SecretInput } from "./secret-input";
 
 type Source = "paste" | "file" | "url";
@@ -26,7 +36,9 @@ type OpenApiImportDialogProps = {
 
 /**
  * Import an OpenAPI 3 document (pasted, from a file, or from a URL) as a custom API with one
- * tool per operation. "Preview" asks the API for a dry run; nothing is created until "Import".
+ * tool per chosen operation. "Preview" asks the API for a dry run, which lists every operation
+ * (grouped by tag here, with checkboxes), the servers and the warnings; the user picks
+ * operations, a tool-name prefix and the server's variables. Nothing is created until "Import".
  */
 export function OpenApiImportDialog({ agentId, open, onOpenChange, onImported }: OpenApiImportDialogProps) {
   const t = useTranslations("tools.import");
@@ -39,13 +51,17 @@ export function OpenApiImportDialog({ agentId, open, onOpenChange, onImported }:
   const [name, setName] = useState("");
   const [baseUrl, setBaseUrl] = useState("");
   const [secrets, setSecrets] = useState<Record<string, string>>({});
-  const [preview, setPreview] = useState<OpenAPIImportResult | null>(null);
+  const [preview, setPreview] = useState<ImportPreview | null>(null);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [namePrefix, setNamePrefix] = useState("");
+  const [serverIndex, setServerIndex] = useState(0);
+  const [variables, setVariables] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const { fields, general } = useFormErrors(error, ["spec", "url", "name", "base_url"]);
+  const { fields, general } = useFormErrors(error, ["spec", "url", "name", "base_url", "name_prefix", "selection", "server_variables"]);
 
-  function request(dryRun: boolean): OpenAPIImport {
-    const body: OpenAPIImport = { dry_run: dryRun };
+  function request(dryRun: boolean): ImportRequest {
+    const body: ImportRequest = { dry_run: dryRun };
     if (source === "url") body.url = url.trim();
     else body.spec = spec;
     if (name.trim()) body.name = name.trim();
@@ -55,14 +71,34 @@ export function OpenApiImportDialog({ agentId, open, onOpenChange, onImported }:
     return body;
   }
 
+  function showPreview(result: ImportPreview) {
+    setPreview(result);
+    setSelected(initialSelection(operationsOf(result)));
+    setServerIndex(0);
+    setVariables({});
+  }
+
   async function call(dryRun: boolean) {
     setBusy(true);
     setError(null);
     try {
-      const result = await importOpenApi(agentId, request(dryRun));
-      if (dryRun) setPreview(result);
+      const body =
+        dryRun || !preview
+          ? request(dryRun)
+          : importRequest(request(false), {
+              selected,
+              operations: operationsOf(preview),
+              namePrefix: namePrefix.trim(),
+              serverIndex,
+              variables,
+              servers: preview.servers ?? [],
+              documentUrl: source === "url" ? url.trim() : undefined,
+            });
+      // The request and preview carry the import API's selection fields (openapi-import-model).
+      const result = (await importOpenApi(agentId, body)) as ImportPreview;
+      if (dryRun) showPreview(result);
       else {
-        onImported(result);
+        onImported(result as OpenAPIImportResult);
         onOpenChange(false);
       }
     } catch (caught) {
@@ -86,10 +122,12 @@ export function OpenApiImportDialog({ agentId, open, onOpenChange, onImported }:
   };
 
   const ready = source === "url" ? url.trim() !== "" : spec.trim() !== "";
+  const maxTools = preview?.max_tools ?? DEFAULT_MAX_TOOLS;
+  const canImport = selected.size > 0 && selected.size <= maxTools && prefixProblem(namePrefix.trim()) === null;
 
   return (
     <Dialog open={open} onOpenChange={(next) => !busy && onOpenChange(next)}>
-      <DialogContent title={t("title")} description={t("description")} closeLabel={tc("close")} className="max-w-2xl">
+      <DialogContent title={t("title")} description={t("description")} closeLabel={tc("close")} className="max-w-3xl">
         <form
           className="flex flex-col gap-4"
           onSubmit={(event: FormEvent) => {
@@ -150,27 +188,28 @@ export function OpenApiImportDialog({ agentId, open, onOpenChange, onImported }:
                   })}
                 </span>
               </div>
-              <p className="text-sm font-medium">{t("willCreate", { count: preview.tools.length })}</p>
-              <ul className="flex max-h-56 flex-col gap-1 overflow-y-auto text-sm">
-                {preview.tools.map((tool) => (
-                  <li key={tool.name} className="flex flex-wrap items-baseline gap-2">
-                    <Badge>{tool.method}</Badge>
-                    <span className="font-mono">{tool.name}</span>
-                    <span className="text-muted-foreground font-mono text-xs">{tool.path}</span>
-                    {tool.description ? <span className="text-muted-foreground w-full text-xs">{tool.description}</span> : null}
-                  </li>
-                ))}
-              </ul>
-              {preview.warnings.length > 0 ? (
-                <ul className="text-warning flex flex-col gap-1 text-xs">
-                  {preview.warnings.map((warning) => (
-                    <li key={warning} className="flex gap-1">
-                      <AlertTriangle className="size-3.5 shrink-0" aria-hidden />
-                      {warning}
-                    </li>
-                  ))}
-                </ul>
-              ) : null}
+              <p className="text-sm font-medium">{t("willCreate", { count: selected.size })}</p>
+              <NamePrefixField value={namePrefix} onChange={setNamePrefix} />
+              <ServerFields
+                servers={preview.servers ?? []}
+                index={serverIndex}
+                onIndexChange={(index) => {
+                  setServerIndex(index);
+                  setVariables({});
+                }}
+                values={variables}
+                onValuesChange={setVariables}
+                documentUrl={source === "url" ? url.trim() : undefined}
+                overridden={baseUrl.trim() !== ""}
+              />
+              <OperationPicker
+                operations={operationsOf(preview)}
+                selected={selected}
+                onChange={setSelected}
+                maxTools={maxTools}
+                namePrefix={namePrefix.trim()}
+              />
+              <ImportWarnings warnings={warningsOf(preview)} />
               {preview.integration.missing_secrets.map((secret) => (
                 <Field key={secret} id={`import-secret-${secret}`} label={t("secretFor", { name: secret })} hint={t("secretHint")}>
                   <SecretInput
@@ -188,8 +227,8 @@ export function OpenApiImportDialog({ agentId, open, onOpenChange, onImported }:
               {tc("cancel")}
             </Button>
             {preview ? (
-              <Button type="submit" disabled={busy || preview.tools.length === 0}>
-                {busy ? t("importing") : t("confirm", { count: preview.tools.length })}
+              <Button type="submit" disabled={busy || !canImport}>
+                {busy ? t("importing") : t("confirm", { count: selected.size })}
               </Button>
             ) : (
               <Button type="submit" disabled={busy || !ready}>
