@@ -5,6 +5,7 @@
     ├── ProviderRateLimited      provider_rate_limited     429 (retry_after_s when known)
     ├── ProviderTimeout          provider_timeout
     ├── ProviderBadRequest       provider_bad_request      the request was refused (400/404/422)
+    │   └── TooManyTools         too_many_tools            more tools than the vendor takes
     ├── ProviderUnavailable      provider_unavailable      5xx, connection refused, outage
     ├── ProviderEgressBlocked    egress_blocked            the server's URL, an address it resolves
     │                                                      to or a redirect it answered is refused
@@ -47,6 +48,12 @@ class ProviderTimeout(LLMError):
 
 class ProviderBadRequest(LLMError):
     code = "provider_bad_request"
+
+
+class TooManyTools(ProviderBadRequest):
+    """Refused before sending: the vendor would refuse the request for its number of tools."""
+
+    code = "too_many_tools"
 
 
 class ProviderUnavailable(LLMError):

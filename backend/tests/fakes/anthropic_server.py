@@ -10,6 +10,7 @@ Standalone: `python -m tests.fakes.anthropic_server --port 8102` (auto replies; 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from tests.fakes.server import (
@@ -38,6 +39,51 @@ _ERROR_TYPES = {
     429: "rate_limit_error",
     529: "overloaded_error",
 }
+
+
+TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+PROPERTY_KEY = re.compile(r"^[a-zA-Z0-9_.-]{1,64}$")
+
+
+def tool_problems(tools: list[Any]) -> list[str]:
+    """What the Messages API says about tools it refuses (its own wording), first first."""
+    problems = []
+    for i, tool in enumerate(tools):
+        where = f"tools.{i}.custom"
+        if not TOOL_NAME.match(str(tool.get("name", ""))):
+            problems.append(f"{where}.name: String should match pattern '{TOOL_NAME.pattern}'")
+        schema = tool.get("input_schema")
+        if not isinstance(schema, dict) or schema.get("type") != "object":
+            problems.append(f"{where}.input_schema.type: Input should be 'object'")
+            continue
+        if any(k in schema for k in ("oneOf", "allOf", "anyOf")):
+            problems.append(
+                f"{where}.input_schema: input_schema does not support oneOf, allOf, or anyOf "
+                "at the top level"
+            )
+        for node in _schemas(schema):
+            if any(not PROPERTY_KEY.match(key) for key in node.get("properties") or {}):
+                problems.append(
+                    f"{where}.input_schema.properties: Property keys should match pattern "
+                    f"'{PROPERTY_KEY.pattern}'"
+                )
+                break
+    return problems
+
+
+def _schemas(node: Any) -> list[dict[str, Any]]:
+    """Every schema object under `node` (good enough for the keywords tools use)."""
+    if isinstance(node, list):
+        return [s for item in node for s in _schemas(item)]
+    if not isinstance(node, dict):
+        return []
+    found = [node]
+    for key, value in node.items():
+        if key in ("properties", "$defs", "definitions") and isinstance(value, dict):
+            found += [s for sub in value.values() for s in _schemas(sub)]
+        elif key in ("items", "anyOf", "oneOf", "allOf", "additionalProperties", "not"):
+            found += _schemas(value)
+    return found
 
 
 def _event(name: str, data: dict[str, Any]) -> bytes:
@@ -143,6 +189,14 @@ class FakeAnthropic(FakeServer):
             "rate_limit_error": "Number of request tokens has exceeded your rate limit.",
         }.get(kind, "Internal server error")
         return {"type": "error", "error": {"type": kind, "message": message}}
+
+    def refusal(self, request: Recorded) -> HttpError | None:
+        try:
+            body = request.json()
+        except ValueError:
+            return None
+        problems = tool_problems(body.get("tools") or []) if isinstance(body, dict) else []
+        return HttpError(400, message=problems[0]) if problems else None
 
     def read_turn(self, request: Recorded) -> Turn:
         body = request.json()

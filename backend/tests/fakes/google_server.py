@@ -42,6 +42,107 @@ _STATUS = {
 }
 
 
+FUNCTION_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_.:-]{0,63}$")
+# The fields of the Schema message `parameters` is parsed into (protobuf JSON also takes the
+# snake_case spelling of each).
+SCHEMA_FIELDS = {
+    "type",
+    "format",
+    "title",
+    "description",
+    "nullable",
+    "enum",
+    "maxItems",
+    "minItems",
+    "properties",
+    "required",
+    "minProperties",
+    "maxProperties",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "example",
+    "anyOf",
+    "propertyOrdering",
+    "default",
+    "items",
+    "minimum",
+    "maximum",
+}
+TYPES = {"TYPE_UNSPECIFIED", "STRING", "NUMBER", "INTEGER", "BOOLEAN", "ARRAY", "OBJECT", "NULL"}
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def schema_problems(schema: Any, where: str) -> list[str]:
+    """What Gemini says about a `parameters` schema it refuses (its own wording)."""
+    if not isinstance(schema, dict):
+        return [f"Invalid JSON payload received. Expected an object at '{where}'."]
+    node = {_camel(k): v for k, v in schema.items()}
+    for key in schema:
+        if _camel(key) not in SCHEMA_FIELDS:
+            return [
+                f"Invalid JSON payload received. Unknown name \"{key}\" at '{where}': "
+                "Cannot find field."
+            ]
+    kind = node.get("type")
+    if isinstance(kind, list):
+        return [
+            f"Invalid JSON payload received. Unknown name \"type\" at '{where}': "
+            "Proto field is not repeating, cannot start list."
+        ]
+    kind = str(kind).upper() if kind is not None else "TYPE_UNSPECIFIED"
+    if kind not in TYPES:
+        return [f"Invalid value at '{where}.type' (Type), \"{node['type']}\""]
+    problems = []
+    semantic = f"* GenerateContentRequest.{where}"
+    properties = node.get("properties")
+    if properties is not None:
+        if kind != "OBJECT":
+            problems.append(f"{semantic}.properties: only allowed for OBJECT type")
+        elif not properties:
+            problems.append(f"{semantic}.properties: should be non-empty for OBJECT type")
+        for name, sub in (properties or {}).items():
+            problems += schema_problems(sub, f"{where}.properties[{name}].value")
+    for index, name in enumerate(node.get("required") or []):
+        if name not in (properties or {}):
+            problems.append(f"{semantic}.required[{index}]: property is not defined")
+    if "items" in node:
+        if kind != "ARRAY":
+            problems.append(f"{semantic}.items: only allowed for ARRAY type")
+        problems += schema_problems(node["items"], f"{where}.items")
+    elif kind == "ARRAY":
+        problems.append(f"{semantic}.items: missing field")
+    if "enum" in node and (kind != "STRING" and node.get("format") != "enum"):
+        problems.append(f"{semantic}.enum: only allowed for STRING type")
+    if any(not isinstance(v, str) for v in node.get("enum") or []):
+        problems.append(f"Invalid value at '{where}.enum' (TYPE_STRING)")
+    for index, branch in enumerate(node.get("anyOf") or []):
+        problems += schema_problems(branch, f"{where}.any_of[{index}]")
+    return problems
+
+
+def tool_problems(tools: list[Any]) -> list[str]:
+    problems = []
+    for t, tool in enumerate(tools):
+        declarations = tool.get("functionDeclarations") or tool.get("function_declarations") or []
+        for d, declaration in enumerate(declarations):
+            where = f"tools[{t}].function_declarations[{d}]"
+            if not FUNCTION_NAME.match(str(declaration.get("name", ""))):
+                problems.append(
+                    f"* GenerateContentRequest.{where}.name: Invalid function name. Must start "
+                    "with a letter or an underscore. Must be alphameric (a-z, A-Z, 0-9), "
+                    "underscores (_), dots (.), colons (:), or dashes (-), with a maximum "
+                    "length of 64."
+                )
+            if declaration.get("parameters") is not None:
+                problems += schema_problems(declaration["parameters"], f"{where}.parameters")
+    return problems
+
+
 class FakeGoogle(FakeServer):
     def model_of(self, request: Recorded) -> str:
         match = re.search(r"/models/([^/:?]+)", request.path)
@@ -104,6 +205,14 @@ class FakeGoogle(FakeServer):
             429: "Resource has been exhausted (e.g. check quota).",
         }.get(error.status, "An internal error has occurred.")
         return {"error": {"code": error.status, "message": message, "status": status}}
+
+    def refusal(self, request: Recorded) -> HttpError | None:
+        try:
+            body = request.json()
+        except ValueError:
+            return None
+        problems = tool_problems(body.get("tools") or []) if isinstance(body, dict) else []
+        return HttpError(400, message="\n".join(problems)) if problems else None
 
     def read_turn(self, request: Recorded) -> Turn:
         body = request.json()

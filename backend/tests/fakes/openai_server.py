@@ -10,6 +10,8 @@ Standalone: `python -m tests.fakes.openai_server --port 8101` (auto replies; see
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from tests.fakes.server import (
@@ -35,6 +37,82 @@ _ERROR_CODES = {
     404: ("invalid_request_error", "model_not_found", "The model does not exist."),
     429: ("requests", "rate_limit_exceeded", "Rate limit reached for requests."),
 }
+
+
+MAX_TOOLS = 128
+FUNCTION_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+
+
+@dataclass
+class Refused(HttpError):
+    """OpenAI's 400 with its `param` and `code`."""
+
+    param: str | None = None
+    code: str = "invalid_value"
+
+
+def tool_refusal(tools: list[Any]) -> Refused | None:
+    """OpenAI's refusal of a request's tools (its own wording), or None."""
+    if len(tools) > MAX_TOOLS:
+        return Refused(
+            400,
+            message=f"Invalid 'tools': array too long. Expected an array with maximum length "
+            f"{MAX_TOOLS}, but got an array with length {len(tools)} instead.",
+            param="tools",
+            code="array_above_max_length",
+        )
+    for i, tool in enumerate(tools):
+        function = tool.get("function") or {}
+        name = str(function.get("name", ""))
+        if not FUNCTION_NAME.match(name):
+            return Refused(
+                400,
+                message=f"Invalid 'tools[{i}].function.name': string does not match pattern. "
+                "Expected a string that matches the pattern '^[a-zA-Z0-9_-]+$'.",
+                param=f"tools[{i}].function.name",
+            )
+        problem = _parameters_problem(function.get("parameters"))
+        if problem:
+            return Refused(
+                400,
+                message=f"Invalid schema for function '{name}': {problem}",
+                param=f"tools[{i}].function.parameters",
+                code="invalid_function_parameters",
+            )
+    return None
+
+
+def _parameters_problem(schema: Any) -> str | None:
+    if schema is None:
+        return None
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    if kind != "object" or any(k in schema for k in ("anyOf", "oneOf", "allOf", "enum", "not")):
+        return f"schema must be a JSON Schema of 'type: \"object\"', got 'type: \"{kind}\"'."
+    return _missing_items(schema, ())
+
+
+def _missing_items(node: Any, context: tuple[str, ...]) -> str | None:
+    if isinstance(node, list):
+        for index, item in enumerate(node):
+            if found := _missing_items(item, (*context, str(index))):
+                return found
+        return None
+    if not isinstance(node, dict):
+        return None
+    kind = node.get("type")
+    kinds: list[Any] = kind if isinstance(kind, list) else [kind]
+    if "array" in kinds and "items" not in node and "prefixItems" not in node:
+        return f"In context={context}, array schema missing items."
+    for key, value in node.items():
+        if key in ("properties", "$defs", "definitions") and isinstance(value, dict):
+            for name, sub in value.items():
+                if found := _missing_items(sub, (*context, key, name)):
+                    return found
+        elif key in ("items", "anyOf", "oneOf", "allOf", "additionalProperties") and (
+            found := _missing_items(value, (*context, key))
+        ):
+            return found
+    return None
 
 
 class FakeOpenAI(FakeServer):
@@ -97,17 +175,27 @@ class FakeOpenAI(FakeServer):
         return out
 
     def render_error(self, error: HttpError) -> dict[str, Any]:
-        kind, code, message = _ERROR_CODES.get(
-            error.status, ("server_error", "server_error", "The server had an error.")
-        )
+        if isinstance(error, Refused):
+            kind, code, message = "invalid_request_error", error.code, ""
+        else:
+            kind, code, message = _ERROR_CODES.get(
+                error.status, ("server_error", "server_error", "The server had an error.")
+            )
         return {
             "error": {
                 "message": error.message or message,
                 "type": kind,
-                "param": None,
+                "param": error.param if isinstance(error, Refused) else None,
                 "code": code,
             }
         }
+
+    def refusal(self, request: Recorded) -> HttpError | None:
+        try:
+            body = request.json()
+        except ValueError:
+            return None
+        return tool_refusal(body.get("tools") or []) if isinstance(body, dict) else None
 
     def read_turn(self, request: Recorded) -> Turn:
         body = request.json()

@@ -139,6 +139,11 @@ class FakeServer:
     def read_turn(self, request: Recorded) -> Turn:
         raise NotImplementedError
 
+    def refusal(self, request: Recorded) -> HttpError | None:
+        """The vendor's own 400 for a request it would not take (e.g. invalid tools), checked
+        before the script is consulted; None when the request is acceptable."""
+        return None
+
     # -- lifecycle -------------------------------------------------------------------------
 
     @property
@@ -176,6 +181,9 @@ class FakeServer:
     # -- HTTP ------------------------------------------------------------------------------
 
     def _next_step(self, request: Recorded) -> Step:
+        refused = self.refusal(request)
+        if refused is not None:
+            return refused
         if self.script:
             return self.script.pop(0)
         if self.auto:

@@ -162,14 +162,13 @@ async def test_google_gets_the_tool_result_as_a_function_response_by_name() -> N
         ],
     }
     [tool] = body["tools"]
-    # Protobuf JSON takes either spelling; the SDK sends this one snake_case.
-    [declaration] = tool.get("functionDeclarations") or tool["function_declarations"]
-    schema = declaration.get("parametersJsonSchema") or declaration["parameters_json_schema"]
-    assert (declaration["name"], declaration["description"], schema) == (
-        "get_weather",
-        WEATHER.description,
-        WEATHER.input_schema,
-    )
+    [declaration] = tool["functionDeclarations"]
+    # `parameters`: Gemini's own schema subset (app.llm.gemini_schema), as the SDK spells it.
+    assert declaration == {
+        "name": "get_weather",
+        "description": WEATHER.description,
+        "parameters": {"type": "OBJECT", "properties": {"city": {"type": "STRING"}}},
+    }
     assert body["generationConfig"] == {"temperature": 0.2, "topP": 0.9, "maxOutputTokens": 256}
 
 

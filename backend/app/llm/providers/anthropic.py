@@ -45,6 +45,7 @@ from app.llm.providers.common import (
     timed_out,
 )
 from app.llm.retry import RetryPolicy, stream_with_retries
+from app.llm.tool_adapters import WireTools, for_anthropic
 from app.tools.egress_transport import EgressRefused, ModelEgress
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -84,9 +85,11 @@ clients = ClientCache(_new_client, _close_client)
 
 
 def to_anthropic_messages(
-    messages: Sequence[Message],
+    messages: Sequence[Message], wire: WireTools | None = None
 ) -> tuple[str | None, list[dict[str, Any]]]:
-    """(system prompt, messages) in the Messages API format."""
+    """(system prompt, messages) in the Messages API format; earlier tool calls named as
+    `wire` sends the tools."""
+    wire = wire or for_anthropic(())
     system: list[str] = []
     out: list[dict[str, Any]] = []
 
@@ -108,9 +111,8 @@ def to_anthropic_messages(
             if message.content:
                 blocks.append({"type": "text", "text": message.content})
             for call in message.tool_calls:
-                blocks.append(
-                    {"type": "tool_use", "id": call.id, "name": call.name, "input": call.arguments}
-                )
+                name, arguments = wire.outgoing(call.name, call.arguments)
+                blocks.append({"type": "tool_use", "id": call.id, "name": name, "input": arguments})
             add("assistant", blocks)
         elif isinstance(message, ToolResultMessage):
             block: dict[str, Any] = {
@@ -124,10 +126,10 @@ def to_anthropic_messages(
     return ("\n\n".join(system) if system else None), out
 
 
-def to_anthropic_tools(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:
+def to_anthropic_tools(wire: WireTools) -> list[dict[str, Any]]:
     return [
-        {"name": t.name, "description": t.description, "input_schema": t.input_schema}
-        for t in tools
+        {"name": t.name, "description": t.description, "input_schema": t.schema}
+        for t in wire.tools
     ]
 
 
@@ -161,9 +163,9 @@ class AnthropicModel(Model):
         )
 
     def _request(
-        self, messages: Sequence[Message], tools: Sequence[ToolSpec], settings: ModelSettings
+        self, messages: Sequence[Message], wire: WireTools, settings: ModelSettings
     ) -> dict[str, Any]:
-        system, wire_messages = to_anthropic_messages(messages)
+        system, wire_messages = to_anthropic_messages(messages, wire)
         request: dict[str, Any] = {
             "model": self.name,
             "messages": wire_messages,
@@ -171,8 +173,8 @@ class AnthropicModel(Model):
         }
         if system:
             request["system"] = system
-        if tools:
-            request["tools"] = to_anthropic_tools(tools)
+        if wire.tools:
+            request["tools"] = to_anthropic_tools(wire)
         # The 1.x+ SDKs dropped the sampling keywords; the API still takes them (on models that
         # allow sampling), so they travel in the body, and only when the agent sets them.
         sampling = {"temperature": settings.temperature, "top_p": settings.top_p}
@@ -184,12 +186,13 @@ class AnthropicModel(Model):
     async def _stream_once(
         self, messages: Sequence[Message], tools: Sequence[ToolSpec], settings: ModelSettings
     ) -> AsyncIterator[StreamEvent]:
-        request = self._request(messages, tools, settings)
+        wire = for_anthropic(tools)
+        request = self._request(messages, wire, settings)
         try:
             stream = await self.client.messages.create(**request, stream=True)
             async with stream:
                 async for event in self._translate(stream):
-                    yield event
+                    yield wire.restore(event) if isinstance(event, ToolCall) else event
         except anthropic.APIStatusError as error:
             raise self._status_error(error) from None
         except anthropic.APITimeoutError:

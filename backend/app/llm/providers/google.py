@@ -58,6 +58,7 @@ from app.llm.providers.common import (
     timed_out,
 )
 from app.llm.retry import RetryPolicy, stream_with_retries
+from app.llm.tool_adapters import WireTools, for_google
 from app.tools.egress_transport import EgressRefused, ModelEgress
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/"
@@ -147,8 +148,12 @@ def new_call_id() -> str:
     return f"{SYNTHETIC_ID_PREFIX}{uuid.uuid4().hex[:24]}"
 
 
-def to_google_contents(messages: Sequence[Message]) -> tuple[str | None, list[dict[str, Any]]]:
-    """(system instruction, contents) in the Gemini API format."""
+def to_google_contents(
+    messages: Sequence[Message], wire: WireTools | None = None
+) -> tuple[str | None, list[dict[str, Any]]]:
+    """(system instruction, contents) in the Gemini API format; earlier tool calls and their
+    results named as `wire` sends the tools."""
+    wire = wire or for_google(())
     system: list[str] = []
     contents: list[dict[str, Any]] = []
 
@@ -168,7 +173,8 @@ def to_google_contents(messages: Sequence[Message]) -> tuple[str | None, list[di
         elif isinstance(message, AssistantMessage):
             parts: list[dict[str, Any]] = [{"text": message.content}] if message.content else []
             for position, call in enumerate(message.tool_calls):
-                function_call: dict[str, Any] = {"name": call.name, "args": call.arguments}
+                name, arguments = wire.outgoing(call.name, call.arguments)
+                function_call: dict[str, Any] = {"name": name, "args": arguments}
                 if not call.id.startswith(SYNTHETIC_ID_PREFIX):
                     function_call["id"] = call.id
                 part: dict[str, Any] = {"function_call": function_call}
@@ -181,7 +187,7 @@ def to_google_contents(messages: Sequence[Message]) -> tuple[str | None, list[di
             add("model", parts)
         elif isinstance(message, ToolResultMessage):
             function_response: dict[str, Any] = {
-                "name": message.name,
+                "name": wire.wire_name(message.name),
                 "response": {"error" if message.is_error else "result": message.content},
             }
             if not message.tool_call_id.startswith(SYNTHETIC_ID_PREFIX):
@@ -190,14 +196,18 @@ def to_google_contents(messages: Sequence[Message]) -> tuple[str | None, list[di
     return ("\n\n".join(system) if system else None), contents
 
 
-def to_google_tools(tools: Sequence[ToolSpec]) -> list[types.Tool]:
-    if not tools:
+def to_google_tools(wire: WireTools) -> list[types.Tool]:
+    """Declarations with `parameters`, the schema subset every Gemini model and API surface
+    takes (app.llm.gemini_schema), not the newer `parameters_json_schema`."""
+    if not wire.tools:
         return []
     declarations = [
         types.FunctionDeclaration(
-            name=t.name, description=t.description, parameters_json_schema=t.input_schema
+            name=t.name,
+            description=t.description,
+            parameters=types.Schema.model_validate(t.schema) if t.schema else None,
         )
-        for t in tools
+        for t in wire.tools
     ]
     return [types.Tool(function_declarations=declarations)]
 
@@ -235,7 +245,7 @@ class GoogleModel(Model):
     def _config(
         self,
         system: str | None,
-        tools: Sequence[ToolSpec],
+        wire: WireTools,
         settings: ModelSettings,
         stream_id: str = "",
     ) -> types.GenerateContentConfig:
@@ -244,7 +254,7 @@ class GoogleModel(Model):
             if stream_id
             else None,
             system_instruction=system,
-            tools=list(to_google_tools(tools)) or None,
+            tools=to_google_tools(wire) or None,
             temperature=settings.temperature,
             top_p=settings.top_p,
             max_output_tokens=settings.max_tokens,
@@ -256,11 +266,12 @@ class GoogleModel(Model):
     async def _stream_once(
         self, messages: Sequence[Message], tools: Sequence[ToolSpec], settings: ModelSettings
     ) -> AsyncIterator[StreamEvent]:
-        system, contents = to_google_contents(messages)
+        wire = for_google(tools)
+        system, contents = to_google_contents(messages, wire)
         if not contents:
             raise ProviderBadRequest(self.vendor.name, "Gemini needs at least one user message")
         stream_id = uuid.uuid4().hex
-        config = self._config(system, tools, settings, stream_id)
+        config = self._config(system, wire, settings, stream_id)
         received = False
         try:
             stream = await self.client.aio.models.generate_content_stream(
@@ -270,7 +281,7 @@ class GoogleModel(Model):
             )
             async for event in self._translate(stream):
                 received = True
-                yield event
+                yield wire.restore(event) if isinstance(event, ToolCall) else event
         except genai_errors.APIError as error:
             raise self._api_error(error) from None
         except EgressRefused as error:

@@ -51,6 +51,7 @@ from app.llm.providers.common import (
     tool_result_text,
 )
 from app.llm.retry import RetryPolicy, stream_with_retries
+from app.llm.tool_adapters import WireTools, for_openai
 from app.tools.egress_transport import EgressRefused, ModelEgress
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -78,23 +79,23 @@ async def _close_client(client: openai.AsyncOpenAI) -> None:
 clients = ClientCache(_new_client, _close_client)
 
 
-def to_openai_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
+def to_openai_messages(
+    messages: Sequence[Message], wire: WireTools | None = None
+) -> list[dict[str, Any]]:
+    """Chat Completions messages; earlier tool calls named as `wire` sends the tools."""
+    wire = wire or for_openai((), compatible=True)
     out: list[dict[str, Any]] = []
     for message in messages:
         if isinstance(message, SystemMessage | UserMessage):
             out.append({"role": message.role, "content": message.content})
         elif isinstance(message, AssistantMessage):
-            wire: dict[str, Any] = {"role": "assistant", "content": message.content or None}
+            assistant: dict[str, Any] = {"role": "assistant", "content": message.content or None}
             if message.tool_calls:
-                wire["tool_calls"] = [
-                    {
-                        "id": call.id,
-                        "type": "function",
-                        "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
-                    }
+                assistant["tool_calls"] = [
+                    _wire_call(call.id, *wire.outgoing(call.name, call.arguments))
                     for call in message.tool_calls
                 ]
-            out.append(wire)
+            out.append(assistant)
         elif isinstance(message, ToolResultMessage):
             out.append(
                 {
@@ -106,17 +107,21 @@ def to_openai_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
     return out
 
 
-def to_openai_tools(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:
+def _wire_call(call_id: str, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": name, "arguments": json.dumps(arguments)},
+    }
+
+
+def to_openai_tools(wire: WireTools) -> list[dict[str, Any]]:
     return [
         {
             "type": "function",
-            "function": {
-                "name": t.name,
-                "description": t.description,
-                "parameters": t.input_schema,
-            },
+            "function": {"name": t.name, "description": t.description, "parameters": t.schema},
         }
-        for t in tools
+        for t in wire.tools
     ]
 
 
@@ -163,15 +168,15 @@ class OpenAIModel(Model):
         )
 
     def _request(
-        self, messages: Sequence[Message], tools: Sequence[ToolSpec], settings: ModelSettings
+        self, messages: Sequence[Message], wire: WireTools, settings: ModelSettings
     ) -> dict[str, Any]:
         request: dict[str, Any] = {
             "model": self.name,
-            "messages": to_openai_messages(messages),
+            "messages": to_openai_messages(messages, wire),
             "stream_options": {"include_usage": True},
         }
-        if tools:
-            request["tools"] = to_openai_tools(tools)
+        if wire.tools:
+            request["tools"] = to_openai_tools(wire)
         if settings.temperature is not None:
             request["temperature"] = settings.temperature
         if settings.top_p is not None:
@@ -186,14 +191,15 @@ class OpenAIModel(Model):
     async def _stream_once(
         self, messages: Sequence[Message], tools: Sequence[ToolSpec], settings: ModelSettings
     ) -> AsyncIterator[StreamEvent]:
-        request = self._request(messages, tools, settings)
+        wire = for_openai(tools, compatible=self.compatible)
+        request = self._request(messages, wire, settings)
         connected = False
         try:
             stream = await self.client.chat.completions.create(**request, stream=True)
             connected = True
             async with stream:
                 async for event in self._translate(stream):
-                    yield event
+                    yield wire.restore(event) if isinstance(event, ToolCall) else event
         except openai.APIStatusError as error:
             raise error_for_status(
                 self.vendor,
