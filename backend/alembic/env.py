@@ -28,15 +28,25 @@ def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool
 
 
 def _configure(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode changes a SQLite table by copying it and dropping the old one; with
+        # foreign keys on, that drop would cascade-delete every row referencing it (all
+        # memberships, say, when a column of users goes). The pragma only takes effect
+        # outside a transaction, hence here and not in a migration.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
         compare_type=True,
         render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
+    if sqlite:
+        connection.commit()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 async def _run_online() -> None:

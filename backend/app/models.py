@@ -1,7 +1,7 @@
 """Every table, imported in one place so `Base.metadata` is complete (Alembic, tests)."""
 
 from app.agents.models import Agent
-from app.auth.models import ApiKey, Membership, RefreshToken, User, Workspace
+from app.auth.models import ApiKey, Invitation, Membership, RefreshToken, User, Workspace
 from app.conversations.models import Conversation, Message
 from app.credentials.models import EncryptedCredential
 from app.database import Base
@@ -18,6 +18,7 @@ __all__ = [
     "EncryptedCredential",
     "ExecutionTrace",
     "Integration",
+    "Invitation",
     "Membership",
     "Message",
     "RefreshToken",

@@ -1,12 +1,12 @@
 """Workspace isolation, driven by the app's route table so routes added later are covered.
 
 Workspace A owns one of everything (agent, integration with a stored credential, tool,
-conversation, message, trace, deployment, provider key, a second member, API keys). The owner
-of workspace B then calls every route and method with A's ids: each answers exactly as it
-does for an id that does not exist (404 with the same error code), no response carries any of
-A's data, and A's data is intact afterwards. Every non-public route also refuses anonymous
-callers. A route with an id parameter this matrix does not know fails the test: add the
-parameter to `ids_of` below.
+conversation, message, trace, deployment, provider key, a second member, an open invitation,
+API keys). The owner of workspace B then calls every route and method with A's ids: each
+answers exactly as it does for an id that does not exist (404 with the same error code), no
+response carries any of A's data, and A's data is intact afterwards. Every non-public route
+also refuses anonymous callers. A route with an id parameter this matrix does not know fails
+the test: add the parameter to `ids_of` below.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from app.integrations.models import Integration, Tool
 from app.llm.testing import ScriptedModel, text
 from app.main import create_app
 from app.traces.models import ExecutionTrace
+from tests.auth.conftest import invite, join_workspace
 from tests.conftest import OWNER_A, OWNER_B
 
 PUBLIC = {
@@ -43,6 +44,8 @@ PUBLIC = {
     "/api/v1/auth/login",
     "/api/v1/auth/refresh",
     "/api/v1/auth/accept-invite",
+    "/api/v1/auth/invitations/lookup",
+    "/api/v1/auth/invitations/decline",
 }
 MARK = "zq" + uuid.uuid4().hex[:12]  # appears in every text field of A's data
 SECRETS = {"credential": f"cred-secret-{MARK}", "provider": f"sk-provider-secret-{MARK}"}
@@ -75,6 +78,7 @@ def ids_of(data: WorkspaceAData) -> dict[str, uuid.UUID]:
         "member_id": i["member"],
         "key_id": i["api_key"],
         "api_key_id": i["api_key"],
+        "invitation_id": i["invitation"],
     }
 
 
@@ -140,14 +144,14 @@ async def _seed_workspace_a(app: FastAPI, client: httpx.AsyncClient) -> Workspac
         "/api/v1/workspace/provider-keys/openai", json={"api_key": SECRETS["provider"]}
     )
     assert put.status_code == 200
-    member = await client.post(
-        "/api/v1/workspace/members",
-        json={"email": f"{MARK}@example.com", "name": f"member {MARK}", "role": "admin"},
+    member = await join_workspace(
+        app, client, f"{MARK}@example.com", role="admin", name=f"member {MARK}"
     )
-    assert member.status_code == 201
+    invitation = await invite(client, f"invited-{MARK}@example.com")
     key = await client.post("/api/v1/workspace/api-keys", json={"name": f"key {MARK}"})
     assert key.status_code == 201
-    ids["member"] = uuid.UUID(member.json()["user_id"])
+    ids["member"] = uuid.UUID(member["user"]["id"])
+    ids["invitation"] = uuid.UUID(invitation["id"])
     ids["api_key"] = uuid.UUID(key.json()["id"])
     ids["user"] = OWNER_A.user_id
     return WorkspaceAData(ids=ids, provider_key_masked=put.json()["masked_key"])
@@ -315,6 +319,8 @@ async def _assert_workspace_a_intact(client: httpx.AsyncClient, data: WorkspaceA
     assert members == {str(OWNER_A.user_id): "owner", str(i["member"]): "admin"}
     api_keys = (await client.get("/api/v1/workspace/api-keys")).json()["items"]
     assert all(k["revoked_at"] is None for k in api_keys)
+    invitations = (await client.get("/api/v1/workspace/invitations")).json()["items"]
+    assert [(v["id"], v["status"]) for v in invitations] == [(str(i["invitation"]), "pending")]
     assert (await client.get("/api/v1/auth/me")).status_code == 200
 
 

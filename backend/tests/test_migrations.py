@@ -22,6 +22,7 @@ TABLES = {
     "memberships",
     "api_keys",
     "refresh_tokens",
+    "invitations",
     "integrations",
     "tools",
     "encrypted_credentials",

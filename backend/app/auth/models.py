@@ -1,6 +1,7 @@
-"""Users, workspaces, their memberships, API keys and refresh tokens.
+"""Users, workspaces, their memberships, invitations, API keys and refresh tokens.
 
-A user belongs to one or more workspaces through a membership carrying a role. API keys belong
+A user belongs to one or more workspaces through a membership carrying a role; joining one
+always goes through an invitation the person accepts themselves. API keys belong
 to a workspace and act with the role they were created with (never above their creator's
 current role). Refresh tokens are opaque, stored hashed, and grouped in a `family_id` per login:
 rotating one marks it used; presenting a used one again revokes the whole family (and with it
@@ -34,11 +35,10 @@ class User(IdMixin, TimestampMixin, Base):
 
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
-    # None until an invited person sets a password (accept-invite).
+    # Always set for accounts made since invitations became their own table; None only for
+    # rows an operator made by hand (such an account cannot sign in).
     password_hash: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    invite_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
-    invite_expires_at: Mapped[datetime | None] = mapped_column()
 
 
 class Workspace(IdMixin, TimestampMixin, Base):
@@ -58,6 +58,28 @@ class Membership(IdMixin, TimestampMixin, Base):
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[str] = mapped_column(String(16), default=Role.member.value)
+
+
+class Invitation(IdMixin, TimestampMixin, Base):
+    """An offer to join a workspace, addressed to an email. No membership exists until the
+    person accepts: a new person with the one-time token (setting their own password), an
+    existing account with the token while signed in as that account."""
+
+    __tablename__ = "invitations"
+
+    workspace_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    role: Mapped[str] = mapped_column(String(16), default=Role.member.value)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    expires_at: Mapped[datetime] = mapped_column()
+    accepted_at: Mapped[datetime | None] = mapped_column()
+    declined_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
 
 
 class ApiKey(IdMixin, TimestampMixin, Base):

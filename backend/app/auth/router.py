@@ -1,4 +1,4 @@
-"""/api/v1/auth: first-run setup, login, refresh, logout, invites, who am I.
+"""/api/v1/auth: first-run setup, login, refresh, logout, invitations, who am I.
 
 The dashboard keeps the tokens in HttpOnly cookies (`ab_access` for every path, `ab_refresh`
 only for /api/v1/auth and SameSite=Strict); scripts use the tokens from the response body.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from app.auth import service
+from app.auth import invitations, service
 from app.auth.deps import (
     ACCESS_COOKIE,
     REFRESH_COOKIE,
@@ -18,6 +18,8 @@ from app.auth.deps import (
 )
 from app.auth.schemas import (
     AcceptInviteRequest,
+    InvitationPreview,
+    InvitationTokenRequest,
     LoginRequest,
     MePublic,
     RefreshRequest,
@@ -136,6 +138,39 @@ async def me(principal: CurrentPrincipal, session: SessionDep) -> MePublic:
 async def accept_invite(
     data: AcceptInviteRequest, request: Request, response: Response, session: SessionDep
 ) -> SessionPublic:
-    result = await service.accept_invite(session, _config(request), data)
+    """A person without an account accepts an invitation, choosing their name and password."""
+    result = await invitations.accept_as_new_account(session, _config(request), data)
     _set_cookies(request, response, result)
     return result
+
+
+# The token travels in the body, never in the URL, so no access log ever holds one.
+
+
+@router.post("/invitations/lookup", response_model=InvitationPreview)
+async def lookup_invitation(data: InvitationTokenRequest, session: SessionDep) -> InvitationPreview:
+    """The workspace, email and role an invite link is for."""
+    return await invitations.preview(session, data.token.get_secret_value())
+
+
+@router.post("/invitations/accept", response_model=SessionPublic)
+async def accept_invitation(
+    data: InvitationTokenRequest,
+    request: Request,
+    response: Response,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+) -> SessionPublic:
+    """The signed-in account accepts an invitation to its own email; the session moves to the
+    workspace joined (signing in again can pick any of the account's workspaces)."""
+    result = await invitations.accept_signed_in(
+        session, _config(request), principal, data.token.get_secret_value()
+    )
+    _set_cookies(request, response, result)
+    return result
+
+
+@router.post("/invitations/decline", status_code=status.HTTP_204_NO_CONTENT)
+async def decline_invitation(data: InvitationTokenRequest, session: SessionDep) -> Response:
+    await invitations.decline(session, data.token.get_secret_value())
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 
 from app.auth.models import Role
 from app.llm.names import ProviderName
+from app.validation import check_http_url
 
 
 def _normalize_email(value: str) -> str:
@@ -49,6 +51,8 @@ class RefreshRequest(_Strict):
 
 
 class AcceptInviteRequest(_Strict):
+    """A new person accepts an invitation, choosing their own name and password."""
+
     invite_token: Annotated[SecretStr, Field(min_length=1, max_length=256)]
     password: Password
     name: Name
@@ -87,15 +91,6 @@ class SessionPublic(MePublic):
 # --- members ---------------------------------------------------------------------------------
 
 
-class MemberCreate(_Strict):
-    email: Email
-    name: Name
-    role: Role = Role.member
-    password: Password | None = Field(
-        default=None, description="Set the new account's password; otherwise an invite is issued"
-    )
-
-
 class MemberUpdate(_Strict):
     role: Role
 
@@ -105,18 +100,61 @@ class MemberPublic(BaseModel):
     email: str
     name: str
     role: Role
-    invite_pending: bool
     joined_at: datetime
-
-
-class MemberCreated(MemberPublic):
-    invite_token: str | None = Field(
-        default=None, description="One-time token for POST /api/v1/auth/accept-invite"
-    )
 
 
 class MembersPublic(BaseModel):
     items: list[MemberPublic]
+
+
+# --- invitations -----------------------------------------------------------------------------
+# The same shapes whether or not the email already has an account: an invitation says nothing
+# about the person behind the address.
+
+InvitationToken = Annotated[SecretStr, Field(min_length=1, max_length=256)]
+
+
+class InvitationCreate(_Strict):
+    email: Email
+    role: Role = Role.member
+
+
+class InvitationStatus(StrEnum):
+    pending = "pending"
+    expired = "expired"
+
+
+class InvitationPublic(BaseModel):
+    id: uuid.UUID
+    email: str
+    role: Role
+    status: InvitationStatus
+    invited_by: str | None = Field(description="Name of the member who sent it, if still known")
+    created_at: datetime
+    expires_at: datetime
+
+
+class InvitationCreated(InvitationPublic):
+    token: str = Field(
+        description="One-time token for the invite link: shown once, store or send it now"
+    )
+
+
+class InvitationsPublic(BaseModel):
+    items: list[InvitationPublic]
+
+
+class InvitationTokenRequest(_Strict):
+    token: InvitationToken
+
+
+class InvitationPreview(BaseModel):
+    """What the invite page shows the person holding the link."""
+
+    workspace: WorkspacePublic
+    email: str
+    role: Role
+    expires_at: datetime
 
 
 # --- API keys --------------------------------------------------------------------------------
@@ -150,7 +188,14 @@ class ApiKeysPublic(BaseModel):
 
 class ProviderKeyPut(_Strict):
     api_key: Annotated[SecretStr, Field(min_length=1, max_length=4096)]
-    base_url: Annotated[str | None, Field(max_length=2048, pattern=r"^https?://\S+$")] = None
+    base_url: (
+        Annotated[
+            str,
+            Field(max_length=2048, pattern=r"^https?://\S+$"),
+            AfterValidator(check_http_url),
+        ]
+        | None
+    ) = None
 
 
 class ProviderKeyPublic(BaseModel):

@@ -1,5 +1,5 @@
-"""Authentication use cases: first-run setup, login, refresh rotation, logout, invites, and
-turning a bearer token (access JWT or API key) into a Principal."""
+"""Authentication use cases: first-run setup, login, refresh rotation, logout, and turning a
+bearer token (access JWT or API key) into a Principal. Invitations: app/auth/invitations.py."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from app.auth.models import ApiKey, Membership, RefreshToken, Role, User, Worksp
 from app.auth.passwords import hash_password, verify_password
 from app.auth.principal import DEFAULT_WORKSPACE_ID, Principal
 from app.auth.schemas import (
-    AcceptInviteRequest,
     LoginRequest,
     MePublic,
     SessionPublic,
@@ -66,16 +65,12 @@ async def create_workspace(session: AsyncSession, name: str) -> Workspace:
     return workspace
 
 
-async def create_user(
-    session: AsyncSession, *, email: str, name: str, password: str | None
-) -> User:
+async def create_user(session: AsyncSession, *, email: str, name: str, password: str) -> User:
+    """A new account with the password its own person chose (setup, an accepted invitation)
+    or an operator set (the CLI). Never reachable by a workspace admin choosing a password."""
     if await session.scalar(select(User.id).where(User.email == email)):
         raise ConflictError("A user with this email already exists", code="conflict:email")
-    user = User(
-        email=email,
-        name=name,
-        password_hash=await hash_password(password) if password is not None else None,
-    )
+    user = User(email=email, name=name, password_hash=await hash_password(password))
     session.add(user)
     return user
 
@@ -96,7 +91,7 @@ async def setup(session: AsyncSession, config: AuthConfig, data: SetupRequest) -
         # Two setups racing: the loser hits the default workspace id or the email.
         await session.rollback()
         raise closed from None
-    return await _start_session(session, config, user, workspace, Role.owner)
+    return await start_session(session, config, user, workspace, Role.owner)
 
 
 # --- sessions --------------------------------------------------------------------------------
@@ -122,7 +117,7 @@ async def _issue_refresh(
     return token
 
 
-async def _start_session(
+async def start_session(
     session: AsyncSession,
     config: AuthConfig,
     user: User,
@@ -130,6 +125,8 @@ async def _start_session(
     role: Role,
     family_id: uuid.UUID | None = None,
 ) -> SessionPublic:
+    """Issue tokens for `user` acting in `workspace`; a given `family_id` continues that login
+    (so signing out ends it whole), otherwise a new login starts."""
     family_id = family_id or uuid.uuid4()
     # Keep the table small: a user's expired refresh tokens are of no further use.
     await session.execute(
@@ -181,7 +178,7 @@ async def login(session: AsyncSession, config: AuthConfig, data: LoginRequest) -
     if found is None:
         raise invalid("Invalid email or password")
     membership, workspace = found
-    return await _start_session(session, config, user, workspace, Role(membership.role))
+    return await start_session(session, config, user, workspace, Role(membership.role))
 
 
 async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
@@ -217,7 +214,7 @@ async def refresh(session: AsyncSession, config: AuthConfig, token: str) -> Sess
         await revoke_family(session, row.family_id)
         raise invalid("Invalid or revoked refresh token")
     membership, workspace = found
-    return await _start_session(
+    return await start_session(
         session, config, user, workspace, Role(membership.role), row.family_id
     )
 
@@ -250,24 +247,6 @@ async def me(session: AsyncSession, principal: Principal) -> MePublic:
         workspace=WorkspacePublic.model_validate(workspace),
         role=Role(principal.role),
     )
-
-
-async def accept_invite(
-    session: AsyncSession, config: AuthConfig, data: AcceptInviteRequest
-) -> SessionPublic:
-    token_hash = tokens.hash_token(data.invite_token.get_secret_value())
-    user = await session.scalar(select(User).where(User.invite_token_hash == token_hash))
-    if user is None or user.invite_expires_at is None or user.invite_expires_at <= _now():
-        raise invalid("Invalid or expired invite")
-    user.password_hash = await hash_password(data.password.get_secret_value())
-    user.name = data.name
-    user.invite_token_hash = None
-    user.invite_expires_at = None
-    found = await _membership(session, user.id, None)
-    if found is None:
-        raise invalid("Invalid or expired invite")
-    membership, workspace = found
-    return await _start_session(session, config, user, workspace, Role(membership.role))
 
 
 # --- bearer tokens ---------------------------------------------------------------------------

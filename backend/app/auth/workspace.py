@@ -1,4 +1,5 @@
-"""Workspace administration: members (invite, change role, remove) and API keys.
+"""Workspace administration: members (change role, remove) and API keys. People join through
+invitations (app/auth/invitations.py).
 
 Rules: only owners and admins manage members; only an owner grants, changes or removes the
 owner role; the last owner can be neither demoted nor removed. An API key gets its creator's
@@ -8,7 +9,7 @@ role and never outranks it later (see service._principal_from_api_key).
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,15 +22,10 @@ from app.auth.schemas import (
     ApiKeyCreated,
     ApiKeyPublic,
     ApiKeysPublic,
-    MemberCreate,
-    MemberCreated,
     MemberPublic,
     MembersPublic,
 )
-from app.auth.service import create_user
 from app.exceptions import ConflictError, NotFoundError, PermissionDenied
-
-INVITE_TTL = timedelta(days=7)
 
 
 def _member_public(membership: Membership, user: User) -> MemberPublic:
@@ -38,7 +34,6 @@ def _member_public(membership: Membership, user: User) -> MemberPublic:
         email=user.email,
         name=user.name,
         role=Role(membership.role),
-        invite_pending=user.password_hash is None,
         joined_at=membership.created_at,
     )
 
@@ -53,44 +48,10 @@ async def list_members(session: AsyncSession, workspace_id: uuid.UUID) -> Member
     return MembersPublic(items=[_member_public(m, u) for m, u in rows.all()])
 
 
-def _check_may_grant(principal: Principal, role: Role) -> None:
+def check_may_grant(principal: Principal, role: Role) -> None:
+    """Only an owner may grant the owner role (by role change or by invitation)."""
     if role is Role.owner and not principal.has_role(Role.owner):
         raise PermissionDenied("Only an owner may grant the owner role")
-
-
-async def add_member(
-    session: AsyncSession, principal: Principal, data: MemberCreate
-) -> MemberCreated:
-    """Add an existing account by email, or create one (with the given password, or pending an
-    invite whose one-time token is returned). An existing account's password never changes."""
-    _check_may_grant(principal, data.role)
-    user = await session.scalar(select(User).where(User.email == data.email))
-    invite_token: str | None = None
-    if user is None:
-        password = data.password.get_secret_value() if data.password else None
-        user = await create_user(session, email=data.email, name=data.name, password=password)
-        if password is None:
-            invite_token = tokens.new_opaque_token()
-            user.invite_token_hash = tokens.hash_token(invite_token)
-            user.invite_expires_at = datetime.now(UTC) + INVITE_TTL
-        await session.flush()
-    elif await _find_membership(session, principal.workspace_id, user.id) is not None:
-        raise ConflictError("This person is already a member", code="conflict:member")
-    membership = Membership(workspace_id=principal.workspace_id, user_id=user.id, role=data.role)
-    session.add(membership)
-    await session.commit()
-    public = _member_public(membership, user)
-    return MemberCreated(**public.model_dump(), invite_token=invite_token)
-
-
-async def _find_membership(
-    session: AsyncSession, workspace_id: uuid.UUID, user_id: uuid.UUID
-) -> Membership | None:
-    return await session.scalar(
-        select(Membership).where(
-            Membership.workspace_id == workspace_id, Membership.user_id == user_id
-        )
-    )
 
 
 async def _get_member(
@@ -134,7 +95,7 @@ async def update_member(
 ) -> MemberPublic:
     membership, user = await _get_member(session, principal.workspace_id, user_id)
     if membership.role != role.value:
-        _check_may_grant(principal, role)
+        check_may_grant(principal, role)
         await _check_may_change(session, principal, membership)
         membership.role = role.value
         await session.commit()

@@ -1,20 +1,23 @@
-"""/api/v1/workspace: members, API keys and provider keys of the caller's workspace."""
+"""/api/v1/workspace: members, invitations, API keys and provider keys of the caller's
+workspace."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
-from app.auth import provider_keys, workspace
+from app.auth import invitations, provider_keys, workspace
 from app.auth.deps import CurrentPrincipal, RequireAdmin
 from app.auth.models import Role
 from app.auth.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeysPublic,
-    MemberCreate,
-    MemberCreated,
+    InvitationCreate,
+    InvitationCreated,
+    InvitationsPublic,
     MemberPublic,
     MembersPublic,
     MemberUpdate,
@@ -24,6 +27,7 @@ from app.auth.schemas import (
 )
 from app.database import SessionDep
 from app.llm.names import ProviderName
+from app.tools.egress import EgressDep
 
 router = APIRouter(prefix="/api/v1/workspace", tags=["workspace"])
 
@@ -31,13 +35,6 @@ router = APIRouter(prefix="/api/v1/workspace", tags=["workspace"])
 @router.get("/members", response_model=MembersPublic)
 async def list_members(principal: CurrentPrincipal, session: SessionDep) -> MembersPublic:
     return await workspace.list_members(session, principal.workspace_id)
-
-
-@router.post("/members", status_code=status.HTTP_201_CREATED, response_model=MemberCreated)
-async def add_member(
-    data: MemberCreate, principal: RequireAdmin, session: SessionDep
-) -> MemberCreated:
-    return await workspace.add_member(session, principal, data)
 
 
 @router.patch("/members/{user_id}", response_model=MemberPublic)
@@ -52,6 +49,41 @@ async def remove_member(
     user_id: uuid.UUID, principal: RequireAdmin, session: SessionDep
 ) -> Response:
     await workspace.remove_member(session, principal, user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _invitation_ttl(request: Request) -> timedelta:
+    return timedelta(hours=request.app.state.settings.invitation_ttl_hours)
+
+
+@router.get("/invitations", response_model=InvitationsPublic)
+async def list_invitations(principal: RequireAdmin, session: SessionDep) -> InvitationsPublic:
+    return await invitations.list_invitations(session, principal.workspace_id)
+
+
+@router.post("/invitations", status_code=status.HTTP_201_CREATED, response_model=InvitationCreated)
+async def create_invitation(
+    data: InvitationCreate, request: Request, principal: RequireAdmin, session: SessionDep
+) -> InvitationCreated:
+    """Invite an email (with or without an account); nobody joins until they accept."""
+    return await invitations.create_invitation(session, principal, data, _invitation_ttl(request))
+
+
+@router.post("/invitations/{invitation_id}/resend", response_model=InvitationCreated)
+async def resend_invitation(
+    invitation_id: uuid.UUID, request: Request, principal: RequireAdmin, session: SessionDep
+) -> InvitationCreated:
+    """A new token and expiry; the previous link stops working."""
+    return await invitations.resend_invitation(
+        session, principal, invitation_id, _invitation_ttl(request)
+    )
+
+
+@router.delete("/invitations/{invitation_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_invitation(
+    invitation_id: uuid.UUID, principal: RequireAdmin, session: SessionDep
+) -> Response:
+    await invitations.revoke_invitation(session, principal, invitation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -90,9 +122,15 @@ async def list_provider_keys(
 
 @router.put("/provider-keys/{provider}", response_model=ProviderKeyPublic)
 async def put_provider_key(
-    provider: ProviderName, data: ProviderKeyPut, principal: RequireAdmin, session: SessionDep
+    provider: ProviderName,
+    data: ProviderKeyPut,
+    principal: RequireAdmin,
+    session: SessionDep,
+    egress: EgressDep,
 ) -> ProviderKeyPublic:
-    return await provider_keys.put_provider_key(session, principal.workspace_id, provider, data)
+    return await provider_keys.put_provider_key(
+        session, principal.workspace_id, provider, data, egress
+    )
 
 
 @router.delete("/provider-keys/{provider}", status_code=status.HTTP_204_NO_CONTENT)

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from app.auth.models import ApiKey
-from tests.auth.conftest import bearer
+from tests.auth.conftest import bearer, join_workspace
 from tests.conftest import OWNER_A, OWNER_B
 
 KEYS = "/api/v1/workspace/api-keys"
@@ -58,16 +58,9 @@ async def test_keys_of_another_workspace_are_invisible(
 
 
 async def test_a_key_stops_working_when_its_creator_leaves(
-    client: httpx.AsyncClient, anon_client: httpx.AsyncClient
+    app: FastAPI, client: httpx.AsyncClient, anon_client: httpx.AsyncClient
 ) -> None:
-    await client.post(
-        "/api/v1/workspace/members",
-        json={"email": "c@example.com", "name": "c", "role": "admin", "password": "c" * 10},
-    )
-    login = await anon_client.post(
-        "/api/v1/auth/login", json={"email": "c@example.com", "password": "c" * 10}
-    )
-    session = login.json()
+    session = await join_workspace(app, client, "c@example.com", role="admin")
     key = (
         await anon_client.post(KEYS, json={"name": "c"}, headers=bearer(session["access_token"]))
     ).json()["key"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
+from tests.auth.conftest import join_workspace
 from tests.conftest import make_client
 
-MEMBERS = "/api/v1/workspace/members"
 BEARER = {
     "name": "Billing API",
     "base_url": "https://billing.example.com",
@@ -17,22 +17,8 @@ BEARER = {
 
 
 async def _member_client(app: FastAPI, client: httpx.AsyncClient) -> httpx.AsyncClient:
-    invited = await client.post(
-        MEMBERS,
-        json={
-            "name": "Mia",
-            "email": "mia@example.com",
-            "role": "member",
-            "password": "mia-pass-123",
-        },
-    )
-    assert invited.status_code == 201, invited.text
-    async with make_client(app) as anon:
-        login = await anon.post(
-            "/api/v1/auth/login", json={"email": "mia@example.com", "password": "mia-pass-123"}
-        )
-    assert login.status_code == 200, login.text
-    return make_client(app, login.json()["access_token"])
+    session = await join_workspace(app, client, "mia@example.com", name="Mia")
+    return make_client(app, session["access_token"])
 
 
 async def test_member_cannot_store_or_drop_credentials(
