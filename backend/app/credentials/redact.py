@@ -172,11 +172,20 @@ class _SecretMemory:
                 changed = True
             if changed:
                 # Rebuilt only when the set changes: log lines and traces read it often.
-                grouped: dict[uuid.UUID, list[str]] = {}
-                for owner, secret in self._items:
-                    grouped.setdefault(owner, []).append(secret)
-                self._by_workspace = {w: usable_secrets(s) for w, s in grouped.items()}
-                self._everything = usable_secrets(s for _, s in self._items)
+                self._rebuild()
+
+    def forget(self, workspace_id: uuid.UUID) -> None:
+        with self._lock:
+            for key in [k for k in self._items if k[0] == workspace_id]:
+                del self._items[key]
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        grouped: dict[uuid.UUID, list[str]] = {}
+        for owner, secret in self._items:
+            grouped.setdefault(owner, []).append(secret)
+        self._by_workspace = {w: usable_secrets(s) for w, s in grouped.items()}
+        self._everything = usable_secrets(s for _, s in self._items)
 
     def of(self, workspace_id: uuid.UUID) -> list[str]:
         return self._by_workspace.get(workspace_id, [])
@@ -191,6 +200,11 @@ _memory = _SecretMemory()
 def remember_secrets(workspace_id: uuid.UUID, secrets: Iterable[str]) -> None:
     """Record values one of `workspace_id`'s credentials holds (or derives, like a Basic pair)."""
     _memory.add(workspace_id, secrets)
+
+
+def forget_secrets(workspace_id: uuid.UUID) -> None:
+    """Drop what this process remembers of `workspace_id`'s secrets (a deleted workspace)."""
+    _memory.forget(workspace_id)
 
 
 def workspace_secrets(workspace_id: uuid.UUID) -> list[str]:
@@ -231,14 +245,18 @@ class SecretScrubFilter(logging.Filter):
             if isinstance(record.msg, str):
                 record.msg = redact_text(record.msg, secrets)
             if isinstance(record.args, tuple):
-                record.args = tuple(
+                args = tuple(
                     redact_text(a, secrets) if isinstance(a, str) else a for a in record.args
                 )
+                if args != record.args:
+                    record.args = args
             elif isinstance(record.args, dict):
-                record.args = {
+                mapping = {
                     k: redact_text(v, secrets) if isinstance(v, str) else v
                     for k, v in record.args.items()
                 }
+                if mapping != record.args:
+                    record.args = mapping
             # A secret may span the message and an argument, or sit in a non-string argument:
             # whatever formats the record reads the message scrubbed as a whole.
             record.getMessage = _ScrubbedMessage(redact_text(message, secrets))  # type: ignore[method-assign]
