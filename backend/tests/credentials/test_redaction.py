@@ -34,12 +34,16 @@ from app.llm.testing import ScriptedModel, text
 from app.main import create_app
 from app.runs.runner import run_agent
 from tests.conftest import OWNER_A, OWNER_B, make_client, make_settings
-from tests.fakes.http_tool_server import FakeToolServer
+from tests.fakes.http_tool_server import FakeToolServer, RecordedRequest, json_reply
+from tests.fakes.http_tool_server import Reply as ReplyTuple
+from tests.fakes.oauth_server import FakeOAuthServer
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.server import Call, Reply, Text
 from tests.playground.conftest import open_playground, serve
 from tests.runs.helpers import create_agent
 from tests.runs.test_runner import collect, conversation_of
+from tests.tools.conftest import GuardFactory, make_guard, oauth_server  # noqa: F401 (fixtures)
+from tests.tools.helpers import make_tool, runtime_for
 
 
 def encodings(secret: str) -> dict[str, str]:
@@ -357,3 +361,50 @@ async def test_an_echoed_secret_reaches_no_frame_message_trace_log_or_model(
     }.items():
         assert leaked(value, secret) == [], where
         assert pair not in json.dumps(value), where
+
+
+# --- an OAuth token endpoint that echoes what it was sent -----------------------------------
+
+
+@pytest.mark.parametrize("client_auth", ["body", "basic"])
+async def test_a_token_endpoint_echoing_the_client_secret_leaks_nothing(
+    app: FastAPI,
+    make_guard: GuardFactory,  # noqa: F811
+    oauth_server: FakeOAuthServer,  # noqa: F811
+    client_auth: str,
+) -> None:
+    secret = 'client/+=secret "ü" 5a1f'
+    oauth_server.client_secret = secret
+
+    def echo_error(request: RecordedRequest) -> ReplyTuple:
+        form = request.body.decode()
+        return json_reply(
+            401,
+            {
+                "error": secret,
+                "error_description": f"bad client_secret {secret} in {form}",
+                "seen": {"form": form, "authorization": request.header("Authorization")},
+            },
+        )
+
+    oauth_server.http.route("POST", "/token", echo_error)
+    runtime = runtime_for(app, make_guard(allow=["127.0.0.1"]))
+    tool = await make_tool(
+        runtime,
+        oauth_server.url,
+        auth_type="oauth2",
+        config={
+            "grant_type": "client_credentials",
+            "token_url": oauth_server.token_url,
+            "client_id": oauth_server.client_id,
+            "client_auth": client_auth,
+        },
+        secrets={"client_secret": secret},
+        path="/api/me",
+    )
+    result = await tool.call({})
+    assert result.is_error and "HTTP 401" in result.content
+    assert leaked(result.model_dump(), secret) == []
+    pair = base64.b64encode(f"{oauth_server.client_id}:{secret}".encode()).decode()
+    assert pair not in result.content
+    assert [r.path for r in oauth_server.http.requests] == ["/token"]  # the API saw nothing
