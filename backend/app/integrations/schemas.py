@@ -124,14 +124,8 @@ class IntegrationUpdate(_Input):
         default=None, description="Fields to set; null removes one; left-out fields are kept"
     )
     enabled: bool | None = None
-    confirm_secret_retarget: bool = Field(
-        default=False,
-        description="Send the saved secrets to the new base URL or token URL origin without "
-        "entering them again (owner or admin; logged and recorded). Without it, moving an "
-        "integration that holds secrets to another origin needs every secret in `secrets`",
-    )
-    confirm_secret_retarget: bool = Field(
-        default=False,
+    confirm_secret_retarget: bool | None = Field(
+        default=None,
         description="Send the saved secrets to the new base URL or token URL origin without "
         "entering them again (owner or admin; logged and recorded). Without it, moving an "
         "integration that holds secrets to another origin needs every secret in `secrets`",
