@@ -33,6 +33,7 @@ from urllib.parse import parse_qsl
 import httpx
 from fastapi import Query
 from pydantic import AfterValidator, AnyHttpUrl
+from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -141,15 +142,17 @@ def _walk(data: Any, root: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], t
 
 def check_http_url(value: str) -> str:
     """An http(s) URL the HTTP client can connect to: its host must be a valid IDNA name
-    (`xn--ls8h.la`, a zero-width joiner or a label of symbols pass URL parsing but make
-    httpx raise when the request is built)."""
+    (`xn--ls8h.la`, a zero-width joiner or a label of symbols pass URL parsing but make httpx
+    raise when the request is built). For validators: raises PydanticCustomError."""
     try:
         url = httpx.URL(value)
         url.host  # noqa: B018  (decoding the host is the check)
     except (httpx.InvalidURL, ValueError):  # idna.IDNAError and UnicodeError are ValueErrors
-        raise ValueError("the host is not a valid domain name (IDNA)") from None
+        raise PydanticCustomError(
+            "url_host", "the host is not a valid domain name (IDNA)"
+        ) from None
     if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError("must be an http(s) URL with a host")
+        raise PydanticCustomError("url_scheme", "must be an http(s) URL with a host")
     return value
 
 

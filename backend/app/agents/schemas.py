@@ -7,9 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.llm.names import ProviderName
+from app.validation import HttpUrl
 
 
 class AgentStatus(StrEnum):
@@ -35,7 +36,7 @@ class LLMConfig(BaseModel):
     max_turns: int | None = Field(
         default=None, ge=1, le=50, description="Model calls per user message (default 8)"
     )
-    base_url: AnyHttpUrl | None = Field(
+    base_url: HttpUrl | None = Field(
         default=None, description="Server URL for provider openai_compatible (Ollama, vLLM, ...)"
     )
 

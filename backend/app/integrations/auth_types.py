@@ -22,6 +22,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from app.credentials.service import mask
+from app.validation import check_http_url
 
 ACCESS_TOKEN_FIELD = "access_token"
 _HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$")
@@ -75,7 +76,7 @@ class OAuth2Config(_Config):
     def _http_url(cls, value: str) -> str:
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("must be an http(s) URL")
-        return value
+        return check_http_url(value)
 
 
 CONFIG_MODELS: dict[AuthType, type[_Config]] = {

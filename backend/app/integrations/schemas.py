@@ -14,7 +14,6 @@ from typing import Annotated, Any, Literal
 
 import jsonschema
 from pydantic import (
-    AnyHttpUrl,
     BaseModel,
     ConfigDict,
     Field,
@@ -24,6 +23,7 @@ from pydantic import (
 )
 
 from app.integrations.auth_types import AuthType
+from app.validation import HttpUrl
 
 TOOL_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$"
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -90,7 +90,7 @@ class IntegrationCreate(_Input):
     kind: IntegrationKind = IntegrationKind.custom_api
     builtin: BuiltinName | None = Field(default=None, description="For kind builtin")
     name: Name | None = Field(default=None, description="Defaults to the built-in's name")
-    base_url: AnyHttpUrl | None = None
+    base_url: HttpUrl | None = None
     auth_type: AuthType = AuthType.none
     auth_config: dict[str, Any] = Field(default_factory=dict)
     secrets: dict[str, str] = Field(
@@ -117,7 +117,7 @@ class IntegrationCreate(_Input):
 
 class IntegrationUpdate(_Input):
     name: Name | None = None
-    base_url: AnyHttpUrl | None = None
+    base_url: HttpUrl | None = None
     auth_type: AuthType | None = None
     auth_config: dict[str, Any] | None = None
     secrets: dict[str, str | None] | None = Field(
@@ -239,9 +239,9 @@ class OpenAPIImport(_Input):
     held to OPENAPI_MAX_BYTES."""
 
     spec: str | None = None
-    url: AnyHttpUrl | None = None
+    url: HttpUrl | None = None
     name: Name | None = Field(default=None, description="Defaults to the spec's info.title")
-    base_url: AnyHttpUrl | None = Field(
+    base_url: HttpUrl | None = Field(
         default=None, description="Overrides the spec's servers (every operation's too)"
     )
     secrets: dict[str, str] = Field(default_factory=dict, description="Write-only")
