@@ -12,6 +12,7 @@ from app.agents.models import Agent
 from app.agents.schemas import AgentCreate, AgentPublic, AgentsPublic, AgentStatus, AgentUpdate
 from app.auth.deps import CurrentPrincipal
 from app.database import SessionDep
+from app.tools.egress import EgressDep
 from app.validation import Offset
 
 router = APIRouter(prefix="/api/v1/agents", tags=["agents"])
@@ -33,9 +34,9 @@ AgentDep = Annotated[Agent, Depends(valid_agent)]
     response_model_by_alias=True,
 )
 async def create_agent(
-    data: AgentCreate, session: SessionDep, principal: CurrentPrincipal
+    data: AgentCreate, session: SessionDep, principal: CurrentPrincipal, egress: EgressDep
 ) -> AgentPublic:
-    return await service.create_agent(session, principal.workspace_id, data)
+    return await service.create_agent(session, principal.workspace_id, data, egress)
 
 
 @router.get("", response_model=AgentsPublic, response_model_by_alias=True)
@@ -58,8 +59,10 @@ async def read_agent(agent: AgentDep, session: SessionDep) -> AgentPublic:
 
 
 @router.patch("/{agent_id}", response_model=AgentPublic, response_model_by_alias=True)
-async def update_agent(agent: AgentDep, data: AgentUpdate, session: SessionDep) -> AgentPublic:
-    return await service.update_agent(session, agent, data)
+async def update_agent(
+    agent: AgentDep, data: AgentUpdate, session: SessionDep, egress: EgressDep
+) -> AgentPublic:
+    return await service.update_agent(session, agent, data, egress)
 
 
 @router.delete("/{agent_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -7,9 +7,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from app.llm.names import ProviderName
+from app.tools.egress_transport import check_url_spelling
 from app.validation import HttpUrl
 
 
@@ -39,6 +47,15 @@ class LLMConfig(BaseModel):
     base_url: HttpUrl | None = Field(
         default=None, description="Server URL for provider openai_compatible (Ollama, vLLM, ...)"
     )
+
+    @field_validator("base_url", mode="before")
+    @classmethod
+    def _plain_ip_spelling(cls, value: object) -> object:
+        # Before URL parsing, which would rewrite `0177.0.0.1` to 127.0.0.1 (and `010.0.0.1`
+        # to 8.0.0.1): what was typed is refused rather than silently reinterpreted.
+        if isinstance(value, str):
+            check_url_spelling(value, ValueError)
+        return value
 
 
 class _AgentFields(BaseModel):

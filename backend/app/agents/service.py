@@ -14,6 +14,9 @@ from app.conversations.models import Conversation
 from app.credentials.models import EncryptedCredential
 from app.exceptions import NotFoundError
 from app.integrations.models import Integration
+from app.llm.names import ProviderName
+from app.tools.egress import EgressGuard
+from app.tools.egress_transport import check_server_url
 
 
 def _last_activity() -> Any:
@@ -74,9 +77,21 @@ async def list_agents(
     return AgentsPublic(items=items, total=total or 0, limit=limit, offset=offset)
 
 
+async def _check_base_url(egress: EgressGuard, agent_config: dict[str, Any]) -> None:
+    """A model server URL is checked when it is saved, as a provider key's is (app.tools.
+    egress_transport.check_server_url): a private or loopback host not on
+    TOOL_ALLOWED_PRIVATE_HOSTS is a 400 `egress_blocked`; one that does not resolve now is
+    accepted, since every request to it is checked again when it is sent."""
+    base_url = agent_config.get("base_url")
+    if base_url:
+        await check_server_url(egress, str(base_url))
+
+
 async def create_agent(
-    session: AsyncSession, workspace_id: uuid.UUID, data: AgentCreate
+    session: AsyncSession, workspace_id: uuid.UUID, data: AgentCreate, egress: EgressGuard
 ) -> AgentPublic:
+    llm_config = data.llm_config.model_dump(mode="json", exclude_none=True)
+    await _check_base_url(egress, llm_config)
     agent = Agent(
         workspace_id=workspace_id,
         name=data.name,
@@ -84,7 +99,7 @@ async def create_agent(
         system_prompt=data.system_prompt,
         provider=data.provider.value,
         model=data.model,
-        llm_config=data.llm_config.model_dump(mode="json", exclude_none=True),
+        llm_config=llm_config,
         status=data.status.value,
     )
     session.add(agent)
@@ -92,19 +107,26 @@ async def create_agent(
     return _public(agent)
 
 
-async def update_agent(session: AsyncSession, agent: Agent, data: AgentUpdate) -> AgentPublic:
+async def update_agent(
+    session: AsyncSession, agent: Agent, data: AgentUpdate, egress: EgressGuard
+) -> AgentPublic:
     changes = data.model_dump(exclude_unset=True, mode="json")
-    for field in ("name", "description", "system_prompt", "provider", "model", "status"):
-        if field in changes and changes[field] is not None:
-            setattr(agent, field, changes[field])
+    merged = dict(agent.llm_config or {})
     if data.llm_config is not None:
         # PATCH semantics inside model_config too: only the keys sent change; null clears one.
-        merged = dict(agent.llm_config or {})
         for key, value in data.llm_config.model_dump(mode="json", exclude_unset=True).items():
             if value is None:
                 merged.pop(key, None)
             else:
                 merged[key] = value
+    sent_url = data.llm_config is not None and "base_url" in data.llm_config.model_fields_set
+    if sent_url or changes.get("provider") == ProviderName.openai_compatible.value:
+        # Checked before anything changes: a refused URL leaves the agent as it was.
+        await _check_base_url(egress, merged)
+    for field in ("name", "description", "system_prompt", "provider", "model", "status"):
+        if field in changes and changes[field] is not None:
+            setattr(agent, field, changes[field])
+    if data.llm_config is not None:
         agent.llm_config = merged
     await session.commit()
     await session.refresh(agent)

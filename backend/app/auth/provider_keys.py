@@ -18,6 +18,8 @@ from app.credentials import service as credentials
 from app.credentials.models import EncryptedCredential
 from app.exceptions import NotFoundError
 from app.llm.names import ProviderName
+from app.tools.egress import EgressGuard
+from app.tools.egress_transport import check_server_url
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +81,17 @@ async def list_provider_keys(session: AsyncSession, workspace_id: uuid.UUID) -> 
 
 
 async def put_provider_key(
-    session: AsyncSession, workspace_id: uuid.UUID, provider: ProviderName, data: ProviderKeyPut
+    session: AsyncSession,
+    workspace_id: uuid.UUID,
+    provider: ProviderName,
+    data: ProviderKeyPut,
+    egress: EgressGuard,
 ) -> ProviderKeyPublic:
+    """Store the key; a base URL is checked first like every model server URL (422 for an odd
+    IP spelling, 400 `egress_blocked` for a private or loopback host not on
+    TOOL_ALLOWED_PRIVATE_HOSTS; a name that does not resolve now is accepted)."""
+    if data.base_url:
+        await check_server_url(egress, data.base_url)
     api_key = data.api_key.get_secret_value()
     existing = (await _stored(session, workspace_id)).get(provider.value)
     credential = await credentials.store_secret(

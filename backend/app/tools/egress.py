@@ -39,10 +39,11 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import httpcore
 import httpx
+from fastapi import Depends, Request
 
 from app.config import Settings
 from app.exceptions import AppError
@@ -396,3 +397,12 @@ class EgressGuard:
             content=request.content if keep_body else None,
             timeout=timeout_s,
         )
+
+
+def app_egress(request: Request) -> EgressGuard:
+    """The app's guard (app.state.egress), for routes that check a URL when it is saved."""
+    guard: EgressGuard = request.app.state.egress
+    return guard
+
+
+EgressDep = Annotated[EgressGuard, Depends(app_egress)]

@@ -88,15 +88,20 @@ def _raw_host(url: str) -> str:
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
-def check_url_spelling(url: str) -> None:
-    """Refuse (422) a model server URL whose host is an oddly spelled IP literal."""
+def check_url_spelling(url: str, error: type[Exception] = ValidationFailed) -> None:
+    """Refuse a model server URL whose host is an oddly spelled IP literal: ValidationFailed
+    (422) by default, or `error` (ValueError inside a pydantic validator)."""
     host = _raw_host(url.strip())
     if odd_ip_spelling(host):
-        raise ValidationFailed(
-            f"base_url: the address '{host}' is not written as four decimal numbers without "
-            "leading zeros (e.g. 192.0.2.10)",
-            details={"field": "base_url", "reason": "ip_spelling"},
+        message = (
+            f"the address '{host}' is not written as four decimal numbers without leading "
+            "zeros (e.g. 192.0.2.10)"
         )
+        if error is ValidationFailed:
+            raise ValidationFailed(
+                f"base_url: {message}", details={"field": "base_url", "reason": "ip_spelling"}
+            )
+        raise error(message)
 
 
 async def check_server_url(guard: EgressGuard, url: str) -> None:

@@ -3,10 +3,12 @@ only, managed by owners and admins."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from types import SimpleNamespace
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import select
@@ -19,6 +21,7 @@ from app.credentials.models import EncryptedCredential
 from app.llm.messages import UserMessage
 from app.llm.registry import ModelFactory
 from app.runs.models import default_model_factory
+from app.tools.egress import EgressGuard
 from tests.conftest import OWNER_A, OWNER_B
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.server import Reply, Text
@@ -28,6 +31,18 @@ KEYS = "/api/v1/workspace/provider-keys"
 SECRET = "sk-live-" + "a1b2c3d4" * 5
 
 
+@pytest.fixture
+async def allow_loopback(app: FastAPI) -> AsyncIterator[None]:
+    """Base URLs are checked when saved: let this test's 127.0.0.1 URLs through."""
+    saved = app.state.egress
+    settings = app.state.settings.model_copy(update={"tool_allowed_private_hosts": "127.0.0.1"})
+    app.state.egress = EgressGuard(settings)
+    yield
+    await app.state.egress.aclose()
+    app.state.egress = saved
+
+
+@pytest.mark.usefixtures("allow_loopback")
 async def test_put_list_delete(app: FastAPI, client: httpx.AsyncClient) -> None:
     listed = (await client.get(KEYS)).json()["items"]
     assert {k["provider"] for k in listed} == {"anthropic", "openai", "openai_compatible", "google"}
