@@ -6,6 +6,7 @@ import uuid
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from app.agents.models import Agent
 from app.integrations.models import Integration
@@ -66,6 +67,10 @@ async def load_agent_tools(
         .join(Integration, ToolRow.integration_id == Integration.id)
         .where(ToolRow.agent_id == agent_id, ToolRow.enabled, Integration.enabled)
         .order_by(ToolRow.name)
+        # The imported OpenAPI document (megabytes for some APIs) is never needed to call a
+        # tool; reading it made every turn of a large agent take seconds. raiseload: code
+        # that starts to need it fails loudly instead of quietly loading it again.
+        .options(defer(Integration.openapi_spec, raiseload=True))
     )
     pairs = [(row, integration) for row, integration in rows.all()]
     needs_model = any(r.preprocess or r.postprocess for r, _ in pairs)
