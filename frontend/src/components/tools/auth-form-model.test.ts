@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { Integration } from "@/hooks/use-integrations";
-import { authFormFrom, createPayload, emptyAuthForm, updatePayload } from "./auth-form-model";
+import { ApiError } from "@/lib/api/errors";
+import {
+  authFormFrom,
+  createPayload,
+  emptyAuthForm,
+  secretRetargetOf,
+  secretsEnteredAgain,
+  updatePayload,
+} from "./auth-form-model";
 
 function saved(partial: Partial<Integration>): Integration {
   return {
@@ -101,5 +109,33 @@ describe("updatePayload", () => {
       saved({ auth_type: "oauth2", auth_config: { grant_type: "refresh_token", token_url: "https://t", client_id: "c" } }),
     );
     expect(oauth).toMatchObject({ choice: "oauth2_refresh_token", tokenUrl: "https://t", clientId: "c" });
+  });
+});
+
+describe("moving saved secrets to a new address", () => {
+  const refusal = new ApiError(409, "conflict:secret_retarget", "Enter them again or confirm", {
+    secrets: ["api_key"],
+    moves: [{ setting: "base_url", from: "https://old.example", to: "https://new.example" }],
+  });
+
+  it("reads the API's refusal, and nothing else", () => {
+    expect(secretRetargetOf(refusal)).toEqual({
+      secrets: ["api_key"],
+      moves: [{ setting: "base_url", from: "https://old.example", to: "https://new.example" }],
+    });
+    expect(secretRetargetOf(new ApiError(403, "forbidden:credentials", "no"))).toBeNull();
+    expect(secretRetargetOf(new Error("network"))).toBeNull();
+  });
+
+  it("confirms only when asked, and knows when the secrets were typed again", () => {
+    const integration = saved({ auth_type: "api_key", secrets: { api_key: "sk-…abcd" } });
+    const form = authFormFrom(integration);
+    expect(updatePayload(integration, "W", "https://new.example", form)).not.toHaveProperty("confirm_secret_retarget");
+    expect(
+      updatePayload(integration, "W", "https://new.example", form, { confirmRetarget: true }).confirm_secret_retarget,
+    ).toBe(true);
+    const retarget = secretRetargetOf(refusal)!;
+    expect(secretsEnteredAgain(form, retarget)).toBe(false);
+    expect(secretsEnteredAgain({ ...form, secrets: { api_key: "sk-new" } }, retarget)).toBe(true);
   });
 });

@@ -5,6 +5,7 @@
  * secret is only sent again when the person types a replacement).
  */
 import type { AuthType, Integration, IntegrationCreate, IntegrationUpdate } from "@/hooks/use-integrations";
+import { ApiError } from "@/lib/api/errors";
 
 export const AUTH_CHOICES = [
   "none",
@@ -163,6 +164,7 @@ export function updatePayload(
   name: string,
   baseUrl: string,
   state: AuthFormState,
+  options: { confirmRetarget?: boolean } = {},
 ): IntegrationUpdate {
   const secrets: Record<string, string | null> = typedSecrets(state);
   const sameType = authType(state.choice) === integration.auth_type;
@@ -178,5 +180,35 @@ export function updatePayload(
     auth_config: authConfig(state),
   };
   if (Object.keys(secrets).length > 0) update.secrets = secrets;
+  if (options.confirmRetarget) update.confirm_secret_retarget = true;
   return update;
+}
+
+/** One place the saved secrets would now be sent, as the API names it. */
+export type RetargetMove = { setting: string; from: string; to: string };
+
+/**
+ * The API's refusal to send an integration's saved secrets to another origin (a new base URL
+ * or token URL) unless they are entered again or the move is confirmed: which secrets, and
+ * from where to where. Null for any other error.
+ */
+export type SecretRetarget = { secrets: string[]; moves: RetargetMove[] };
+
+export function secretRetargetOf(error: unknown): SecretRetarget | null {
+  if (!(error instanceof ApiError) || error.code !== "conflict:secret_retarget") return null;
+  const details = error.details as { secrets?: unknown; moves?: unknown };
+  const secrets = Array.isArray(details.secrets) ? details.secrets.filter((s): s is string => typeof s === "string") : [];
+  const moves = Array.isArray(details.moves)
+    ? details.moves.filter(
+        (m): m is RetargetMove =>
+          typeof m === "object" && m !== null && typeof m.from === "string" && typeof m.to === "string",
+      )
+    : [];
+  return { secrets, moves };
+}
+
+/** Whether the form holds a new value for every secret the API asked for again. */
+export function secretsEnteredAgain(state: AuthFormState, retarget: SecretRetarget): boolean {
+  const typed = typedSecrets(state);
+  return retarget.secrets.every((name) => Boolean(typed[name]));
 }

@@ -15,8 +15,11 @@ import {
   authFormFrom,
   createPayload,
   emptyAuthForm,
+  secretRetargetOf,
+  secretsEnteredAgain,
   updatePayload,
   type AuthFormState,
+  type SecretRetarget,
 } from "./auth-form-model";
 import { FormError, useFormErrors } from "./form-error";
 import { SecretInput } from "./secret-input";
@@ -40,6 +43,8 @@ export function IntegrationDialog({ agentId, integration, open, onOpenChange, on
   const [baseUrl, setBaseUrl] = useState(integration?.base_url ?? "");
   const [auth, setAuth] = useState<AuthFormState>(integration ? authFormFrom(integration) : emptyAuthForm);
   const [error, setError] = useState<unknown>(null);
+  // The API refused to send the saved secrets to a new address: enter them again or confirm.
+  const [retarget, setRetarget] = useState<SecretRetarget | null>(null);
   const [saving, setSaving] = useState(false);
   const { fields, general } = useFormErrors(error, FIELDS);
   // Masks apply only while the auth type is the saved one (a new type starts without secrets).
@@ -50,22 +55,33 @@ export function IntegrationDialog({ agentId, integration, open, onOpenChange, on
   const setSecret = (field: string, value: string) =>
     setAuth((current) => ({ ...current, secrets: { ...current.secrets, [field]: value } }));
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
+  async function save(confirmRetarget: boolean) {
     setSaving(true);
     setError(null);
     try {
       const saved = integration
-        ? await updateIntegration(integration.id, updatePayload(integration, name, baseUrl, auth))
+        ? await updateIntegration(integration.id, updatePayload(integration, name, baseUrl, auth, { confirmRetarget }))
         : await createIntegration(agentId, createPayload(name, baseUrl, auth));
       onSaved(saved);
       onOpenChange(false);
     } catch (caught) {
-      setError(caught);
+      const refused = secretRetargetOf(caught);
+      setRetarget(refused);
+      setError(refused ? null : caught);
     } finally {
       setSaving(false);
     }
   }
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    void save(false);
+  }
+
+  const secretLabel = (field: string) => {
+    const known = SECRET_FIELDS[auth.choice].find((secret) => secret.name === field);
+    return known ? t(`secretField.${known.name}`) : field;
+  };
 
   const oauth = auth.choice === "oauth2_client_credentials" || auth.choice === "oauth2_refresh_token";
 
@@ -93,7 +109,10 @@ export function IntegrationDialog({ agentId, integration, open, onOpenChange, on
               type="url"
               inputMode="url"
               value={baseUrl}
-              onChange={(event) => setBaseUrl(event.target.value)}
+              onChange={(event) => {
+                setBaseUrl(event.target.value);
+                setRetarget(null);
+              }}
               aria-invalid={Boolean(fields.base_url) || undefined}
               placeholder="https://api.example.com/v1"
             />
@@ -239,6 +258,29 @@ export function IntegrationDialog({ agentId, integration, open, onOpenChange, on
           ) : null}
 
           {general ? <FormError error={error} /> : null}
+
+          {retarget ? (
+            <div role="alert" className="flex flex-col gap-2 rounded-md border border-amber-500/50 bg-amber-500/10 px-3 py-2 text-sm">
+              <p className="font-medium">{t("retarget.title")}</p>
+              <p>
+                {t("retarget.body", {
+                  secrets: retarget.secrets.map(secretLabel).join(", "),
+                  from: retarget.moves.map((move) => move.from).join(", "),
+                  to: retarget.moves.map((move) => move.to).join(", "),
+                })}
+              </p>
+              <p className="text-muted-foreground text-xs">{t("retarget.enterAgain")}</p>
+              <Button
+                variant="secondary"
+                size="sm"
+                className="w-fit"
+                disabled={saving || secretsEnteredAgain(auth, retarget)}
+                onClick={() => void save(true)}
+              >
+                {t("retarget.confirm")}
+              </Button>
+            </div>
+          ) : null}
 
           <DialogFooter>
             <Button variant="secondary" onClick={() => onOpenChange(false)} disabled={saving}>
