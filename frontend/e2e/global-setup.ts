@@ -103,6 +103,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     const [llmPort, backendPort, webPort] = [await freePort(), await freePort(), await freePort()];
     const webUrl = `http://127.0.0.1:${webPort}`;
     const backendUrl = `http://127.0.0.1:${backendPort}`;
+    const databaseUrl = `sqlite+aiosqlite:///${join(dataDir, "e2e.db")}`;
 
     const llm = start(
       "fake-openai",
@@ -116,7 +117,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     const api = start("backend", python, ["-m", "app", "serve", "--host", "127.0.0.1", "--port", String(backendPort)], backend, {
       ENVIRONMENT: "development",
       DATA_DIR: dataDir,
-      DATABASE_URL: `sqlite+aiosqlite:///${join(dataDir, "e2e.db")}`,
+      DATABASE_URL: databaseUrl,
       REDIS_URL: "",
       ALLOWED_ORIGINS: webUrl,
       OPENAI_API_KEY: "sk-e2e-fake",
@@ -149,6 +150,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     process.env.E2E_BASE_URL = webUrl;
     process.env.E2E_BACKEND_URL = backendUrl;
     process.env.E2E_TOOL_SERVER_URL = tools.url;
+    // For journeys that need what only an operator can make (the CLI: a second workspace).
+    process.env.E2E_DATABASE_URL = databaseUrl;
+    process.env.E2E_DATA_DIR = dataDir;
   } catch (error) {
     await teardown();
     throw error;

@@ -61,22 +61,23 @@ test("provider keys are write-only and shown masked", async ({ page }) => {
   await expect(card).toContainText("Not configured");
 });
 
-test("members: the owner adds a member with a password", async ({ page }) => {
+test("members: an invited member's role changes, then they are removed", async ({ page, playwright }) => {
   await page.goto("/settings");
   await expect(page.getByRole("listitem").filter({ hasText: OWNER.email })).toContainText("(you)");
 
+  // Grace joins the only way there is: invited, then accepting with her own password
+  // (the invitation journey itself is e2e/invitations.spec.ts).
   const email = `grace-${Date.now()}@example.com`;
-  await page.getByRole("button", { name: "Add member" }).click();
-  const dialog = page.getByRole("dialog", { name: "Add member" });
-  await dialog.getByLabel("Name").fill("Grace Member");
-  await dialog.getByLabel("Email").fill("not an email");
-  await dialog.getByLabel("Password (optional)").fill("another long password");
-  await dialog.getByRole("button", { name: "Add member" }).click();
-  await expect(dialog.locator("#member-email-error")).toBeVisible();
+  const invited = await page.request.post("/api/v1/workspace/invitations", { data: { email } });
+  expect(invited.status()).toBe(201);
+  const grace = await playwright.request.newContext({ baseURL: process.env.E2E_BASE_URL });
+  const accepted = await grace.post("/api/v1/auth/accept-invite", {
+    data: { invite_token: (await invited.json()).token, name: "Grace Member", password: "another long password" },
+  });
+  expect(accepted.status()).toBe(200);
+  await grace.dispose();
 
-  await dialog.getByLabel("Email").fill(email);
-  await dialog.getByRole("button", { name: "Add member" }).click();
-  await expect(page.getByText("Member added", { exact: true })).toBeVisible();
+  await page.reload();
   const row = page.getByRole("listitem").filter({ hasText: email });
   await expect(row.getByRole("combobox", { name: "Role of Grace Member" })).toHaveText("Member");
   await snap(page, "settings-members");

@@ -14,7 +14,8 @@ export type Schemas = components["schemas"];
 function sessionLost(): void {
   if (typeof window === "undefined") return;
   const { pathname, search } = window.location;
-  if (/\/(login|setup)\/?$/.test(pathname)) return;
+  // Pages that work signed out (the invite page asks who is signed in and may hear "nobody").
+  if (/\/(login|setup|invite)\/?$/.test(pathname)) return;
   const locale = routing.locales.find((l) => pathname === `/${l}` || pathname.startsWith(`/${l}/`));
   const prefix = locale && locale !== routing.defaultLocale ? `/${locale}` : "";
   const next = encodeURIComponent(pathname + search);

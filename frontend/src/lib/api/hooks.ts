@@ -10,6 +10,8 @@ export type AgentStatus = Schemas["AgentStatus"];
 export type ProviderInfo = Schemas["ProviderInfo"];
 export type Me = Schemas["MePublic"];
 export type Member = Schemas["MemberPublic"];
+export type Invitation = Schemas["InvitationPublic"];
+export type InvitationCreated = Schemas["InvitationCreated"];
 export type Role = Schemas["Role"];
 export type ApiKey = Schemas["ApiKeyPublic"];
 export type ProviderKey = Schemas["ProviderKeyPublic"];
@@ -23,6 +25,7 @@ export const keys = {
   agent: (id: string) => ["/api/v1/agents/{agent_id}", id] as const,
   providers: ["/api/v1/providers"] as const,
   members: ["/api/v1/workspace/members"] as const,
+  invitations: ["/api/v1/workspace/invitations"] as const,
   apiKeys: ["/api/v1/workspace/api-keys"] as const,
   providerKeys: ["/api/v1/workspace/provider-keys"] as const,
 };
@@ -61,6 +64,13 @@ export function useProviders() {
 
 export function useMembers() {
   return useSWR(keys.members, async () => unwrap(await api.GET("/api/v1/workspace/members")));
+}
+
+/** Open invitations of the workspace (owners and admins only: pass `enabled` false otherwise). */
+export function useInvitations(enabled: boolean) {
+  return useSWR(enabled ? keys.invitations : null, async () =>
+    unwrap(await api.GET("/api/v1/workspace/invitations")),
+  );
 }
 
 export function useApiKeys() {
