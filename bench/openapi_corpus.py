@@ -180,7 +180,8 @@ async def app_client(workdir: Path) -> AsyncIterator[httpx.AsyncClient]:
     )
     application = create_app(settings)
     async with LifespanManager(application, startup_timeout=60, shutdown_timeout=60):
-        transport = httpx.ASGITransport(app=application)
+        # A crash inside the app is a 500 to the client, as behind a real server.
+        transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://corpus", timeout=REQUEST_TIMEOUT_S
         ) as http:

@@ -38,7 +38,7 @@ export type PreviewOperation = {
 
 export type ServerVariable = { default: string; enum?: string[] | null; description?: string | null };
 export type PreviewServer = { url: string; description?: string | null; variables: Record<string, ServerVariable> };
-export type ImportWarning = { message: string; path: string };
+export type ImportWarning = { message: string; path?: string | null };
 
 export type ImportPreview = Omit<OpenAPIImportResult, "warnings"> & {
   warnings: (ImportWarning | string)[];
