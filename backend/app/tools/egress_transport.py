@@ -109,8 +109,8 @@ async def check_server_url(guard: EgressGuard, url: str) -> None:
     or oddly spelled one, 400 `egress_blocked` for one the guard refuses (private, loopback,
     metadata, not on TOOL_ALLOWED_PRIVATE_HOSTS).
 
-    A name that does not resolve now is accepted: the server may legitimately be offline, and
-    every request is checked again when it is sent.
+    A name that does not resolve now (or not within DEFAULT_CHECK_TIMEOUT_S) is accepted: the
+    server may legitimately be offline, and every request is checked again when it is sent.
     """
     check_url_spelling(url)
     try:
@@ -120,8 +120,9 @@ async def check_server_url(guard: EgressGuard, url: str) -> None:
             "base_url: not a valid URL", details={"field": "base_url", "reason": "invalid_url"}
         ) from None
     try:
-        await guard.check_url(url)
-    except EgressConnectError:
+        async with asyncio.timeout(DEFAULT_CHECK_TIMEOUT_S):
+            await guard.check_url(url)
+    except (EgressConnectError, TimeoutError):
         return
 
 
