@@ -318,6 +318,24 @@ async def test_a_playground_run_on_a_refused_server_gets_a_coded_error_frame(
     assert canary.connections == 0
 
 
+async def test_a_stored_key_with_leading_zero_octets_is_a_coded_error_not_a_500(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    server_url: str,  # noqa: F811
+    api_token: str,
+) -> None:
+    """A key saved before URLs were checked (the API refuses this spelling now)."""
+    await stored_provider_key(app, "openai", "http://0177.0.0.1/v1")
+    agent_id = await stored_agent(app, "openai")
+    async with open_playground(server_url, agent_id, api_token) as playground:
+        frames = await playground.turn("hello")
+    assert (frames[-1]["type"], frames[-1]["code"]) == ("error", "egress_blocked"), frames
+    assert "0177.0.0.1" in frames[-1]["message"]
+    tool = await tool_with_prompt(client, agent_id, "http://127.0.0.1:9", preprocess="Tidy.")
+    tested = await client.post(f"/api/v1/tools/{tool['id']}/test", json={"arguments": {}})
+    assert_error(tested, 400, "egress_blocked")
+
+
 # -- run time: a tool's pre/post-process prompt, in a run and in the tool test endpoint ---------
 
 
