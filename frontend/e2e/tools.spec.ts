@@ -35,7 +35,14 @@ test("add a custom API with a write-only key, give it a tool, test it, import Op
   const edit = page.getByRole("dialog", { name: "Edit custom API" });
   await expect(edit.getByLabel("Saved secret (masked)")).toBeVisible();
   await expect(edit.getByRole("button", { name: "Replace" })).toBeVisible();
+  // Moving it to another address would send the saved key there: the form asks first.
+  await edit.getByLabel("Base URL").fill("https://elsewhere.example/v1");
+  await edit.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(edit.getByRole("alert")).toContainText("Send the saved credentials to a new address?");
+  await expect(edit.getByRole("alert")).toContainText("https://elsewhere.example");
+  await expect(edit.getByRole("button", { name: "Send the saved credentials there" })).toBeEnabled();
   await edit.getByRole("button", { name: "Cancel" }).click();
+  await expect(edit).toBeHidden();
 
   // A tool: the schema editor reports bad JSON at once and the API's schema errors inline.
   await card.getByRole("button", { name: "Add tool" }).click();
