@@ -30,6 +30,7 @@ from app.llm.registry import ModelFactory, close_clients
 from app.llm.router import router as llm_router
 from app.middleware import BodySizeLimit, CatchUnhandled
 from app.migrations import upgrade_async
+from app.openapi import install_error_responses
 from app.playground.router import router as playground_router
 from app.redis import create_redis
 from app.runs.lifecycle import install_run_hooks, start_runs, stop_runs
@@ -123,4 +124,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     for router in (conversations_router, traces_router, playground_router, integrations_router):
         app.include_router(router)
+    install_error_responses(app)  # reads the routes when the document is first asked for
     return app
