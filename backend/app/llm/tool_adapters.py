@@ -14,13 +14,23 @@ history the vendor's way (`WireTools.outgoing`).
 
 All three get a plain object at the root. Renames are deterministic, so a conversation's
 earlier calls map the same way on every turn and on every worker.
+
+Adapting a large agent's tools takes real CPU (a few hundred ms for Box's 296 operations), so
+providers call `adapt_tools`: off the event loop, and remembered per tool set, so the calls of
+a turn and the turns after it reuse the result.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import json
 import re
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from app.llm.base import ToolCall, ToolSpec
@@ -137,3 +147,37 @@ def for_google(tools: Sequence[ToolSpec]) -> WireTools:
         schema, losses = to_gemini_schema(tool.input_schema)
         out.append(WireTool(name, tool.name, tool.description, schema, losses=losses))
     return WireTools(out, GOOGLE_NAME, GOOGLE_NAME_BAD)
+
+
+ADAPTERS: dict[str, Callable[[Sequence[ToolSpec]], WireTools]] = {
+    "anthropic": for_anthropic,
+    "openai": for_openai,
+    "openai_compatible": partial(for_openai, compatible=True),
+    "google": for_google,
+}
+_REMEMBERED = 32  # tool sets (agents) per process
+_remembered: OrderedDict[tuple[str, str], WireTools] = OrderedDict()
+_remembered_lock = threading.Lock()
+
+
+async def adapt_tools(vendor: str, tools: Sequence[ToolSpec]) -> WireTools:
+    """`tools` as `vendor` must receive them: computed in a worker thread, remembered by
+    content. Raises TooManyTools (OpenAI) like the adapter itself."""
+    if not tools:
+        return ADAPTERS[vendor](())
+    return await asyncio.to_thread(_adapt_remembered, vendor, tuple(tools))
+
+
+def _adapt_remembered(vendor: str, tools: tuple[ToolSpec, ...]) -> WireTools:
+    content = json.dumps([[t.name, t.description, t.input_schema] for t in tools], default=str)
+    key = (vendor, hashlib.sha256(content.encode()).hexdigest())
+    with _remembered_lock:
+        if key in _remembered:
+            _remembered.move_to_end(key)
+            return _remembered[key]
+    wire = ADAPTERS[vendor](tools)
+    with _remembered_lock:
+        _remembered[key] = wire
+        while len(_remembered) > _REMEMBERED:
+            _remembered.popitem(last=False)
+    return wire

@@ -15,7 +15,7 @@ from google.genai import types
 
 from app.llm.base import ToolCall, ToolSpec
 from app.llm.errors import TooManyTools
-from app.llm.tool_adapters import for_anthropic, for_google, for_openai
+from app.llm.tool_adapters import adapt_tools, for_anthropic, for_google, for_openai
 from tests.fakes.anthropic_server import tool_problems as anthropic_problems
 from tests.fakes.google_server import schema_problems as gemini_problems
 from tests.fakes.openai_server import tool_refusal as openai_refusal
@@ -366,3 +366,20 @@ def test_every_converted_schema_is_valid_for_gemini() -> None:
     )
     schema = gemini_schema(spec)
     assert schema["properties"]["p14"]["properties"] == {"a": {"type": "boolean"}}
+
+
+# -- per call --------------------------------------------------------------------------------
+
+
+async def test_each_tool_set_is_adapted_once_and_remembered_by_content() -> None:
+    first = await adapt_tools("anthropic", [GMAIL, MODERN])
+    # A later turn builds new ToolSpecs from the same rows: the same adaptation comes back.
+    again = await adapt_tools("anthropic", [GMAIL.model_copy(deep=True), MODERN])
+    assert again is first and first == for_anthropic([GMAIL, MODERN])
+    edited = GMAIL.model_copy(update={"description": "Edited."})
+    assert (await adapt_tools("anthropic", [edited, MODERN])) is not first
+    assert (await adapt_tools("google", [GMAIL, MODERN])) == for_google([GMAIL, MODERN])
+    tools = [ToolSpec(name=f"op_{i}") for i in range(129)]
+    with pytest.raises(TooManyTools):
+        await adapt_tools("openai", tools)
+    assert len((await adapt_tools("openai_compatible", tools)).tools) == 129

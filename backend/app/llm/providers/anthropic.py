@@ -45,7 +45,7 @@ from app.llm.providers.common import (
     timed_out,
 )
 from app.llm.retry import RetryPolicy, stream_with_retries
-from app.llm.tool_adapters import WireTools, for_anthropic
+from app.llm.tool_adapters import WireTools, adapt_tools, for_anthropic
 from app.tools.egress_transport import EgressRefused, ModelEgress
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
@@ -128,8 +128,7 @@ def to_anthropic_messages(
 
 def to_anthropic_tools(wire: WireTools) -> list[dict[str, Any]]:
     return [
-        {"name": t.name, "description": t.description, "input_schema": t.schema}
-        for t in wire.tools
+        {"name": t.name, "description": t.description, "input_schema": t.schema} for t in wire.tools
     ]
 
 
@@ -186,7 +185,7 @@ class AnthropicModel(Model):
     async def _stream_once(
         self, messages: Sequence[Message], tools: Sequence[ToolSpec], settings: ModelSettings
     ) -> AsyncIterator[StreamEvent]:
-        wire = for_anthropic(tools)
+        wire = await adapt_tools("anthropic", tools)
         request = self._request(messages, wire, settings)
         try:
             stream = await self.client.messages.create(**request, stream=True)

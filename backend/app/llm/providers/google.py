@@ -58,7 +58,7 @@ from app.llm.providers.common import (
     timed_out,
 )
 from app.llm.retry import RetryPolicy, stream_with_retries
-from app.llm.tool_adapters import WireTools, for_google
+from app.llm.tool_adapters import WireTools, adapt_tools, for_google
 from app.tools.egress_transport import EgressRefused, ModelEgress
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/"
@@ -266,7 +266,7 @@ class GoogleModel(Model):
     async def _stream_once(
         self, messages: Sequence[Message], tools: Sequence[ToolSpec], settings: ModelSettings
     ) -> AsyncIterator[StreamEvent]:
-        wire = for_google(tools)
+        wire = await adapt_tools("google", tools)
         system, contents = to_google_contents(messages, wire)
         if not contents:
             raise ProviderBadRequest(self.vendor.name, "Gemini needs at least one user message")

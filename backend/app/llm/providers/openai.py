@@ -51,7 +51,7 @@ from app.llm.providers.common import (
     tool_result_text,
 )
 from app.llm.retry import RetryPolicy, stream_with_retries
-from app.llm.tool_adapters import WireTools, for_openai
+from app.llm.tool_adapters import WireTools, adapt_tools, for_openai
 from app.tools.egress_transport import EgressRefused, ModelEgress
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -191,7 +191,7 @@ class OpenAIModel(Model):
     async def _stream_once(
         self, messages: Sequence[Message], tools: Sequence[ToolSpec], settings: ModelSettings
     ) -> AsyncIterator[StreamEvent]:
-        wire = for_openai(tools, compatible=self.compatible)
+        wire = await adapt_tools(self.provider, tools)
         request = self._request(messages, wire, settings)
         connected = False
         try:
