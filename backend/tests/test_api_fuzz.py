@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase, given, settings
@@ -42,6 +43,9 @@ CHECKS = [
 ]
 REQUEST_TIMEOUT_S = 60  # a hang guard for one call, not a timing assertion
 MAX_REPORTED = 20
+
+# ~1,000 calls: about 30 s of CPU; the hang guard leaves room for a machine shared with others.
+pytestmark = pytest.mark.timeout(300)
 
 
 @dataclass

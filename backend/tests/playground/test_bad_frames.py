@@ -45,6 +45,10 @@ async def assert_error_then_alive(pg: Playground, code: str) -> dict[str, Any]:
         ({"type": "user_message"}, "missing_field"),
         ({"type": "user_message", "content": "   "}, "missing_field"),
         ({"type": "user_message", "content": 42}, "invalid_field"),
+        ("[" * 30_000, "invalid_json"),  # nested past 64 levels: once a RecursionError
+        ({"type": "ping", "x": json.loads("[" * 65 + "]" * 65)}, "invalid_json"),
+        ({"type": "user_message", "content": "a\x00b"}, "invalid_field"),  # PostgreSQL: no NUL
+        ({"type": "user_message", "content": "lone \ud800"}, "invalid_field"),
         ({"type": "user_message", "content": "hi", "conversation_id": "nope"}, "invalid_field"),
         (
             {"type": "user_message", "content": "hi", "conversation_id": str(uuid.uuid4())},
