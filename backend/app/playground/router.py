@@ -5,6 +5,11 @@ starts a run (app.runs.runner) whose RunEvents go out as frames the moment they 
 frames from the client keep being read meanwhile, so `ping` and `cancel` work mid-run. Every
 server frame carries a per-connection increasing `seq` and, once known, the `conversation_id`.
 A bad frame gets an `error` frame and the socket stays usable.
+
+Database outages: a frame that needs the database while it is unreachable gets a retryable
+`database_unavailable` error and the socket stays open; when the socket cannot even start (its
+authentication or agent needs the database) the error frame is followed by a close with code
+1013 (RFC 6455 "Try Again Later"), never a dropped connection.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from app.auth.deps import Principal
 from app.auth.ws import authenticate_websocket
 from app.conversations import service as conversations
 from app.database import SERVER_BUSY, is_server_busy
+from app.db_errors import DATABASE_UNAVAILABLE, is_database_unavailable
 from app.exceptions import AppError, NotFoundError
 from app.llm.errors import LLMError
 from app.playground.frames import (
@@ -43,14 +49,33 @@ logger = logging.getLogger(__name__)
 router = APIRouter(tags=["playground"])
 
 WS_AGENT_NOT_FOUND = 4404
+WS_TRY_AGAIN_LATER = 1013
+
+
+def database_unavailable_frame() -> dict[str, Any]:
+    return _error("database_unavailable", DATABASE_UNAVAILABLE, retryable=True)
 
 
 @router.websocket("/api/v1/playground/{agent_id}")
 async def playground(websocket: WebSocket, agent_id: str) -> None:
-    principal = await authenticate_websocket(websocket)
-    if principal is None:
+    try:
+        principal = await authenticate_websocket(websocket)
+        if principal is None:
+            return
+        await PlaygroundConnection(websocket, principal).serve(agent_id)
+    except Exception as exc:
+        if not is_database_unavailable(exc):
+            raise
+        await _close_unavailable(websocket)
+
+
+async def _close_unavailable(websocket: WebSocket) -> None:
+    """The socket cannot go on without the database: say why, then close properly."""
+    if websocket.application_state is not WebSocketState.CONNECTED:
         return
-    await PlaygroundConnection(websocket, principal).serve(agent_id)
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+        await websocket.send_text(json.dumps(database_unavailable_frame()))
+        await websocket.close(code=WS_TRY_AGAIN_LATER, reason="database unavailable")
 
 
 class PlaygroundConnection:
@@ -115,6 +140,10 @@ class PlaygroundConnection:
                 await self._handle(parse_frame(raw, max_bytes=max_bytes))
             except FrameError as exc:
                 await self._send(exc.frame())
+            except Exception as exc:  # e.g. a cancel frame that had to look up its conversation
+                if not is_database_unavailable(exc):
+                    raise
+                await self._send(database_unavailable_frame())
 
     async def _handle(self, frame: ClientFrame) -> None:
         if isinstance(frame, PingFrame):
@@ -154,6 +183,9 @@ class PlaygroundConnection:
             if is_server_busy(exc):
                 await self._send(_error("server_busy", SERVER_BUSY, retryable=True))
                 return
+            if is_database_unavailable(exc):
+                await self._send(database_unavailable_frame())
+                return
             logger.error("playground run setup failed: %s", type(exc).__name__, exc_info=exc)
             await self._send(_error("internal_error", "The run could not start"))
             return
@@ -168,6 +200,7 @@ class PlaygroundConnection:
             max_turns_default=state.settings.run_max_turns_default,
             registry=getattr(state, "run_registry", None),
             exporter=getattr(state, "trace_exporter", None),
+            db_retry_grace_s=state.settings.db_retry_grace_s,
         )
         self._run = run
         self._run_task = asyncio.create_task(self._drive(run), name="playground-run")

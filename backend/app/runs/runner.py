@@ -11,7 +11,8 @@ as it arrives), run the tool calls it made concurrently (each under its timeout;
 is_error result the model sees), call the model again with the results, until it answers without
 tools or `max_turns` model calls are spent. Every assistant and tool message is stored as it
 completes, with its trace row; a cancelled or abandoned turn keeps its partial text as
-`interrupted`.
+`interrupted`. While the database is unreachable every write is retried for `db_retry_grace_s`;
+past that the turn ends with a retryable `database_unavailable` error (app.runs.turn_store).
 
 The turn runs in its own task feeding a queue, so a cancel (a `cancel` frame, a cancel from
 another worker, a dropped socket) interrupts whatever it awaits right then, and the cleanup is
@@ -32,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.agents.models import Agent
 from app.database import SERVER_BUSY, is_server_busy
+from app.db_errors import DATABASE_UNAVAILABLE, is_database_unavailable
 from app.llm.base import Model
 from app.llm.pricing import cost_usd
 from app.runs.cancel import RunRegistry
@@ -60,6 +62,7 @@ def run_agent(
     exporter: LangfuseExporter | None = None,
     secrets: Sequence[str] = (),
     cost: CostFn = cost_usd,
+    db_retry_grace_s: float = 30.0,
 ) -> AgentRun:
     """One user turn of `agent` in a new or existing conversation, as an async iterator.
 
@@ -84,6 +87,7 @@ def run_agent(
         emit=run.emit,
         cancel=run.cancel,
         started=time.perf_counter(),
+        retry_grace_s=db_retry_grace_s,
     )
     return run
 
@@ -164,6 +168,13 @@ class AgentRun:
             if is_server_busy(exc):
                 logger.warning("run refused: database connection pool exhausted")
                 self.emit(RunError(code="server_busy", message=SERVER_BUSY, retryable=True))
+            elif is_database_unavailable(exc):
+                logger.warning("run ended: database unavailable (%s)", type(exc).__name__)
+                self.emit(
+                    RunError(
+                        code="database_unavailable", message=DATABASE_UNAVAILABLE, retryable=True
+                    )
+                )
             else:
                 logger.error("run failed: %s", type(exc).__name__, exc_info=exc)
                 self.emit(RunError(code="internal_error", message="The run failed unexpectedly"))

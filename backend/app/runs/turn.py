@@ -65,6 +65,7 @@ class Turn:
         emit: Callable[[RunEvent], None],
         cancel: Callable[[], None],
         started: float,
+        retry_grace_s: float = 30.0,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._agent_id = agent.id
@@ -90,6 +91,7 @@ class Turn:
         self._emit = emit
         self._cancel = cancel
         self._started = started
+        self._retry_grace_s = retry_grace_s
         self.conversation_id: uuid.UUID | None = None
         self._store: TurnStore | None = None
 
@@ -166,11 +168,22 @@ class Turn:
             metadata={"agent_id": str(self._agent_id), "conversation_id": str(conversation.id)},
         )
         store = self._store = TurnStore(
-            self._sessionmaker, trace, self._model, self._cost, self._started
+            self._sessionmaker,
+            trace,
+            self._model,
+            self._cost,
+            self._started,
+            retry_grace_s=self._retry_grace_s,
         )
         next_seq = stored[-1].seq + 1 if stored else 1
-        await store.store_user(conversation, created, self._user_text, next_seq)
+        # A user message still waiting for its answer: a turn cut off by an outage or a crash.
+        unanswered = bool(stored) and stored[-1].role == "user"
+        gap = await store.store_user(
+            conversation, created, self._user_text, next_seq, unanswered=unanswered
+        )
         self._emit(ConversationStarted(conversation_id=conversation.id, created=created))
+        if gap is not None:
+            messages.append(AssistantMessage(content=gap.content))
         messages.append(UserMessage(content=self._user_text))
         await self._loop(store, messages)
 

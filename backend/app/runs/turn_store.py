@@ -3,26 +3,40 @@
 Every write is one transaction, shielded from cancellation, and marks what it stored only after
 the commit; so the cleanup after a cancel knows exactly what is already stored and never stores
 anything twice. The store also keeps the turn's totals (usage, cost, time to first token).
+
+A database outage does not lose a turn: a write that finds the database unreachable is retried
+with backoff for `retry_grace_s` (DB_RETRY_GRACE_S), so an answer that streamed meanwhile is
+stored once the database is back. A retry first checks whether the failed attempt's commit
+landed anyway (the connection can drop after the commit), so nothing is stored twice. If the
+grace period runs out the turn ends with `database_unavailable`; the answer's text is kept in
+this process (`unsaved_answers`) and the next turn of the conversation stores it as
+`interrupted` between the unanswered user message and the new one, so the history never has two
+user messages in a row.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import make_transient
 
 from app.conversations import service as conversations
 from app.conversations.models import Conversation
 from app.conversations.models import Message as StoredMessage
 from app.database import utcnow
+from app.db_errors import is_database_unavailable
 from app.llm.base import Model, ToolCall, Usage
 from app.llm.errors import LLMError
 from app.runs.events import MessageComplete, TurnUsage
@@ -30,7 +44,35 @@ from app.runs.tool_calls import ToolOutcome
 from app.tools.base import ToolResult
 from app.traces.recorder import LLMCallTrace, ToolCallTrace, TurnTrace
 
+logger = logging.getLogger(__name__)
+
 CostFn = Callable[[str, str, int, int], float | None]
+
+_FIRST_RETRY_S = 0.05
+_MAX_RETRY_S = 2.0
+NO_ANSWER_STORED = "(No answer was stored for this message: the run was cut off.)"
+
+
+class UnsavedAnswers:
+    """Answers that streamed but could not be stored, by conversation, until the next turn
+    stores them. Per process and bounded: a restart or another worker falls back to a
+    placeholder answer."""
+
+    def __init__(self, limit: int = 1000) -> None:
+        self._limit = limit
+        self._texts: OrderedDict[uuid.UUID, str] = OrderedDict()
+
+    def keep(self, conversation_id: uuid.UUID, text: str) -> None:
+        self._texts[conversation_id] = text
+        self._texts.move_to_end(conversation_id)
+        while len(self._texts) > self._limit:
+            self._texts.popitem(last=False)
+
+    def take(self, conversation_id: uuid.UUID) -> str | None:
+        return self._texts.pop(conversation_id, None)
+
+
+unsaved_answers = UnsavedAnswers()
 
 
 class ConversationGone(Exception):
@@ -79,8 +121,10 @@ class TurnStore:
         model: Model,
         cost: CostFn,
         started: float,
+        retry_grace_s: float = 30.0,
     ) -> None:
         self._sessionmaker = sessionmaker
+        self._retry_grace_s = retry_grace_s
         self.trace = trace
         self._model = model
         self._cost = cost
@@ -100,23 +144,58 @@ class TurnStore:
     # -- what a turn stores -------------------------------------------------------------------
 
     async def store_user(
-        self, conversation: Conversation, created: bool, text: str, next_seq: int
-    ) -> None:
-        """The user message (and, for a new conversation, the conversation) with the run row."""
+        self,
+        conversation: Conversation,
+        created: bool,
+        text: str,
+        next_seq: int,
+        *,
+        unanswered: bool = False,
+    ) -> StoredMessage | None:
+        """The user message (and, for a new conversation, the conversation) with the run row.
+
+        `unanswered`: the stored history ends with a user message whose answer was never stored
+        (an outage, a crashed worker); the answer kept in this process, else a placeholder, is
+        stored before the new message and returned, for the model's view of the history."""
         self._next_seq = next_seq
+        gap = self._unanswered_gap() if unanswered else None
         user = self._message("user", text)
         run_row = self.trace.run_row
 
         async def build(session: AsyncSession) -> None:
             if created:
-                session.add(conversation)
+                session.add(_unflushed(conversation))
                 await session.flush()
             else:
                 await conversations.touch(session, conversation.id)
-            session.add(user)
-            session.add(run_row)
+            if gap is not None:
+                session.add(_unflushed(gap))
+            session.add(_unflushed(user))
+            session.add(_unflushed(run_row))
 
-        await self._write(build, lambda: setattr(self, "user_stored", True))
+        try:
+            await self._write(build, lambda: setattr(self, "user_stored", True), landed=user.id)
+        except Exception:
+            if gap is not None and gap.status == "interrupted":
+                unsaved_answers.keep(self.conversation_id, gap.content)  # for the next try
+            raise
+        return gap
+
+    def _unanswered_gap(self) -> StoredMessage:
+        kept = unsaved_answers.take(self.conversation_id)
+        if kept:
+            return self._message(
+                "assistant",
+                kept,
+                status="interrupted",
+                metadata={"error": {"code": "database_unavailable", "stored_late": True}},
+            )
+        return self._message(
+            "assistant",
+            NO_ANSWER_STORED,
+            status="error",
+            metadata={"error": {"code": "not_stored", "message": NO_ANSWER_STORED}},
+        )
 
     def start_model_call(self, input: Any) -> ModelCall:
         name = f"{self._model.provider}/{self._model.name}"
@@ -179,7 +258,12 @@ class TurnStore:
             self.model_call = None
             self.last_assistant_id = message.id
 
-        await self._write(_adding(message, row), stored)
+        try:
+            await self._write(_adding(message, row), stored, landed=message.id)
+        except Exception as exc:
+            if is_database_unavailable(exc) and call.text:
+                unsaved_answers.keep(self.conversation_id, call.text)
+            raise
 
     def start_tool(self, call: ToolCall, task: asyncio.Task[ToolOutcome] | None) -> None:
         trace = self.trace.start_tool_call(call.name, input=call.arguments)
@@ -208,7 +292,9 @@ class TurnStore:
             error=result.content if result.is_error else None,
         )
         await self._write(
-            _adding(message, row), lambda: self.pending_tools.pop(outcome.call.id, None)
+            _adding(message, row),
+            lambda: self.pending_tools.pop(outcome.call.id, None),
+            landed=message.id,
         )
         return shown
 
@@ -262,15 +348,47 @@ class TurnStore:
         return message
 
     async def _write(
-        self, build: Callable[[AsyncSession], Awaitable[None]], committed: Callable[[], object]
+        self,
+        build: Callable[[AsyncSession], Awaitable[None]],
+        committed: Callable[[], object],
+        *,
+        landed: uuid.UUID | None = None,
     ) -> None:
+        """One transaction, retried while the database is unreachable (see the module doc).
+        `landed`: the id of a message the write inserts, to tell whether a failed attempt's
+        commit reached the database after all."""
+
+        async def attempt(retry: bool) -> None:
+            async with self._sessionmaker() as session:
+                if retry and landed is not None:
+                    stored = await session.get(StoredMessage, landed)
+                    if stored is not None:
+                        return
+                await build(session)
+                await session.commit()
+
         async def run() -> None:
-            try:
-                async with self._sessionmaker() as session:
-                    await build(session)
-                    await session.commit()
-            except IntegrityError as exc:
-                raise ConversationGone() from exc
+            deadline = time.monotonic() + self._retry_grace_s
+            delay = _FIRST_RETRY_S
+            retry = False
+            while True:
+                try:
+                    await attempt(retry)
+                    break
+                except IntegrityError as exc:
+                    raise ConversationGone() from exc
+                except Exception as exc:
+                    if not is_database_unavailable(exc) or time.monotonic() + delay > deadline:
+                        raise
+                    if not retry:
+                        logger.warning(
+                            "database unavailable (%s); retrying a run's write for up to %ss",
+                            type(exc).__name__,
+                            self._retry_grace_s,
+                        )
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, _MAX_RETRY_S)
+                    retry = True
             committed()
 
         task = asyncio.ensure_future(run())
@@ -281,9 +399,18 @@ class TurnStore:
 
 def _adding(*rows: object) -> Callable[[AsyncSession], Awaitable[None]]:
     async def build(session: AsyncSession) -> None:
-        session.add_all(rows)
+        session.add_all([_unflushed(row) for row in rows])
 
     return build
+
+
+def _unflushed(row: Any) -> Any:
+    """A row to INSERT again. After a failed COMMIT SQLAlchemy keeps the rows it flushed as
+    detached with their identity, as if stored; re-added like that they would be skipped.
+    (Whether that commit landed is checked before a retry, see _write.)"""
+    if inspect(row).detached:
+        make_transient(row)
+    return row
 
 
 def _error_text(status: str, error: LLMError | None) -> str | None:
