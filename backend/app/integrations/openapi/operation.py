@@ -22,8 +22,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import jsonschema
-
 from app.integrations.openapi.errors import SpecError, SpecWarning
 from app.integrations.openapi.refs import Refs
 from app.integrations.openapi.schema import (
@@ -45,7 +43,6 @@ STYLES = {
 }
 IGNORED_HEADERS = {"accept", "content-type", "authorization"}
 _PLACEHOLDER = re.compile(r"\{([^{}/]+)\}")
-_REPAIRS = 20
 
 
 @dataclass
@@ -335,25 +332,11 @@ class OperationBuilder:
 
     def _fit(self, schema: dict[str, Any], label: str, at: str) -> dict[str, Any] | None:
         """A valid JSON Schema within the size limit: invalid keywords removed, descriptions
-        dropped when too large; None (with a warning) when it still does not fit."""
-        for _ in range(_REPAIRS):
-            try:
-                jsonschema.Draft202012Validator.check_schema(schema)
-                break
-            except jsonschema.SchemaError as exc:
-                location = list(exc.absolute_path)
-                if not location or not _remove(schema, location):
-                    self.warnings.append(SpecWarning(f"Left out {label}: {exc.message[:200]}", at))
-                    return None
-                where = "/".join(str(p) for p in location)
-                self.warnings.append(
-                    SpecWarning(f"{label}: removed an invalid schema keyword at {where}", at)
-                )
-        else:
-            self.warnings.append(
-                SpecWarning(f"Left out {label}: too many invalid schema keywords", at)
-            )
-            return None
+        dropped when too large; None (with a warning) when it still does not fit.
+
+        Validity comes from the converter, which writes only keywords and values the 2020-12
+        meta-schema accepts: checking against the meta-schema here would take about a second
+        per tool (jsonschema resolves its $dynamicRefs node by node)."""
         if schema_chars(schema) > MAX_SCHEMA_CHARS:
             schema = strip_descriptions(schema)
             if schema_chars(schema) > MAX_SCHEMA_CHARS:
@@ -385,20 +368,3 @@ def _pick_media_type(media_types: list[str]) -> str | None:
         if plain.startswith("text/") or plain in ("*/*", "application/xml"):
             return original
     return None
-
-
-def _remove(schema: Any, location: list[Any]) -> bool:
-    node = schema
-    for part in location[:-1]:
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            return False
-    last = location[-1]
-    if isinstance(node, dict) and last in node:
-        del node[last]
-        return True
-    if isinstance(node, list) and isinstance(last, int) and last < len(node):
-        node[last] = {}
-        return True
-    return False

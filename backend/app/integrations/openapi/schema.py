@@ -62,16 +62,16 @@ _COPIED = {
     "deprecated",
     "writeOnly",
 }
-_NUMERIC = {
+_NUMERIC = {"minimum", "maximum", "multipleOf"}
+_COUNTS = {
     "minLength",
     "maxLength",
-    "minimum",
-    "maximum",
-    "multipleOf",
     "minItems",
     "maxItems",
     "minProperties",
     "maxProperties",
+    "minContains",
+    "maxContains",
 }
 _DEF_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -114,10 +114,11 @@ class SchemaConverter:
             if key in _SCHEMA_KEYS or key == "additionalProperties":
                 out[key] = value if isinstance(value, bool) else self.convert(value, at)
             elif key in _SCHEMA_LISTS:
-                if isinstance(value, list):
+                if isinstance(value, list) and value:
                     out[key] = [self.convert(v, f"{at}/{i}") for i, v in enumerate(value)]
                 else:
-                    self.warnings.append(SpecWarning(f"'{key}' must be a list; ignored", at))
+                    message = f"'{key}' must be a non-empty list; ignored"
+                    self.warnings.append(SpecWarning(message, at))
             elif key in _SCHEMA_MAPS:
                 if isinstance(value, dict):
                     name = "$defs" if key == "definitions" else key
@@ -125,9 +126,9 @@ class SchemaConverter:
                 else:
                     self.warnings.append(SpecWarning(f"'{key}' must be an object; ignored", at))
             elif key == "items":
-                if isinstance(value, list):
+                if isinstance(value, list) and value:
                     out["prefixItems"] = [self.convert(v, f"{at}/{i}") for i, v in enumerate(value)]
-                else:
+                elif not isinstance(value, list):
                     out["items"] = self.convert(value, at)
             elif key == "type":
                 self._type(value, out, at)
@@ -181,9 +182,35 @@ class SchemaConverter:
             bad = [v for v in values if v not in kept]
             self.warnings.append(SpecWarning(f"Unknown type {bad[0]!r} ignored", at))
         if kept:
-            out["type"] = kept if isinstance(value, list) else kept[0]
+            out["type"] = list(dict.fromkeys(kept)) if isinstance(value, list) else kept[0]
 
     def _copied(self, key: str, value: Any, at: str) -> Any:
+        """The keyword's value when it is valid JSON Schema (repaired or None otherwise): the
+        result must pass the 2020-12 meta-schema, which is too slow to run on large schemas."""
+        if key in _COUNTS:
+            number = self._copied("minimum", value, at)
+            if number is None or number < 0:
+                self.warnings.append(SpecWarning(f"'{key}' must be a count; ignored", at))
+                return None
+            return int(number)
+        if key == "multipleOf":
+            number = self._copied("minimum", value, at)
+            return number if number is not None and number > 0 else None
+        if key == "pattern" and isinstance(value, str):
+            try:
+                re.compile(value)
+            except re.error:
+                self.warnings.append(SpecWarning("'pattern' is not a valid regex; ignored", at))
+                return None
+        if key == "dependentRequired" and not (
+            isinstance(value, dict)
+            and all(
+                isinstance(v, list) and all(isinstance(i, str) for i in v) for v in value.values()
+            )
+        ):
+            return None
+        if key in ("contentMediaType", "contentEncoding") and not isinstance(value, str):
+            return None
         if key in _NUMERIC and not (isinstance(value, int | float) and not isinstance(value, bool)):
             try:
                 number = float(value)
