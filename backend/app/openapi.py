@@ -67,9 +67,8 @@ def install_error_responses(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         schema = generate()  # FastAPI's, cached until the routes change
-        if not schema.get("x-error-responses"):
+        if ERROR_SCHEMA not in schema.get("components", {}).get("schemas", {}):
             add_error_responses(app, schema)
-            schema["x-error-responses"] = True
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
