@@ -2,8 +2,10 @@
 
 `openapi_bench.py` starts this instead of `uvicorn app.asgi:app`: the same app and the same
 production WebSocket flags, plus a task that wakes every 5 ms and appends every stall longer
-than 1 ms to `--lag-file` as `<unix time> <stall ms>`. A stall is time the loop spent on
-something else; the OpenAPI scenario reads the ones inside each preview's window.
+than 1 ms to `--lag-file` as `<unix time> <stall ms> <busy ms>`. A stall is time the loop did
+not get back to the ticker; "busy" is the CPU time the loop's own thread used meanwhile. On
+a machine short of CPU the two differ: a stall with little busy time is the process waiting
+for a core (other processes' doing), one that is nearly all busy is work on the loop.
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ async def ticker(lag_file: Path) -> None:
     loop = asyncio.get_running_loop()
     with lag_file.open("a", buffering=1, encoding="utf-8") as out:
         while True:
-            before = loop.time()
+            before, cpu_before = loop.time(), time.thread_time()
             await asyncio.sleep(TICK_S)
             stall = loop.time() - before - TICK_S
+            busy = time.thread_time() - cpu_before
             if stall > 0.001:
-                out.write(f"{time.time():.4f} {stall * 1000:.1f}\n")
+                out.write(f"{time.time():.4f} {stall * 1000:.1f} {busy * 1000:.1f}\n")
 
 
 async def main(port: int, lag_file: Path) -> None:
