@@ -14,6 +14,7 @@ import asyncio
 import json
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.agents.models import Agent
@@ -40,6 +41,7 @@ from app.integrations.schemas import (
     ServerVariablePreview,
     ToolPreview,
 )
+from app.llm.tool_limits import agent_tool_warnings
 from app.tools.egress import EgressGuard
 
 
@@ -115,10 +117,18 @@ async def _plan(data: OpenAPIImport, settings: Settings, egress: EgressGuard) ->
     return plan
 
 
-def _vendor_warnings(agent: Agent, plan: ImportPlan) -> list[SpecWarning]:
-    """Warnings when the agent would exceed a model vendor's limits: app.llm.tool_limits is not
-    in this tree yet (see the report); none until it is."""
-    return []
+async def _vendor_warnings(
+    session: AsyncSession, agent: Agent, plan: ImportPlan
+) -> list[SpecWarning]:
+    """Where the agent, with these tools added, would exceed its model vendor's limits."""
+    if not plan.tools:
+        return []
+    existing = (
+        await session.scalars(select(Tool).where(Tool.agent_id == agent.id, Tool.enabled.is_(True)))
+    ).all()
+    # The vendor adapters walk every schema: CPU work, kept off the event loop.
+    found = await asyncio.to_thread(agent_tool_warnings, agent.provider, list(existing), plan.tools)
+    return [SpecWarning(message) for message in found]
 
 
 def _public(
@@ -157,7 +167,7 @@ async def import_openapi(
     timeout_s = settings.tool_default_timeout_s
     service.check_secret_fields(auth_type, data.secrets)
     await service.ensure_tool_names_free(session, agent.id, [t.name for t in plan.tools])
-    warnings = [*plan.warnings, *_vendor_warnings(agent, plan)]
+    warnings = [*plan.warnings, *await _vendor_warnings(session, agent, plan)]
     masks = masked_view(auth_type, dict(data.secrets))
     preview = IntegrationPreview(
         name=plan.name,

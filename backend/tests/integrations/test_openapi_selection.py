@@ -159,3 +159,16 @@ async def test_a_name_prefix_lets_two_specs_with_the_same_names_share_an_agent(
     assert len(set(names)) == 3 and all(len(n) <= 64 and n.startswith("p" * 32) for n in names)
     bad = await client.post(url(agent), json={**body, "name_prefix": "has space"})
     assert_error(bad, 422, "validation_error")
+
+
+async def test_an_import_that_takes_the_agent_past_a_vendor_limit_says_so(
+    client: httpx.AsyncClient, agent: dict[str, Any]
+) -> None:
+    first = await client.post(url(agent), json={"spec": json.dumps(box_like(100))})
+    assert first.status_code == 201, first.text
+    assert not any("OpenAI" in w["message"] for w in first.json()["warnings"])
+    body = {"spec": json.dumps(box_like(40)), "name_prefix": "more_", "dry_run": True}
+    preview = await client.post(url(agent), json=body)
+    assert preview.status_code == 200, preview.text
+    warning = next(w for w in preview.json()["warnings"] if "OpenAI" in w["message"])
+    assert "140 enabled tools" in warning["message"] and warning["path"] is None
