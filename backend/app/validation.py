@@ -8,7 +8,8 @@ One mechanism for the whole API, so a route added tomorrow is covered without th
   `input_schema`, `model_config`, `auth_config` included), a query string, the path or a header:
   PostgreSQL stores no NUL in text nor in JSONB, and would answer a 500;
 - a lone UTF-16 surrogate (`"\\ud800"`) in a JSON string: not encodable as UTF-8, same fate;
-- `NaN` / `Infinity` in a JSON body: not JSON, and refused by JSONB;
+- `NaN` / `Infinity` (or `1e999`) in a JSON body: not JSON, and refused by JSONB;
+- an integer outside 64 bits in a JSON body: no database column takes it;
 - a JSON body nested deeper than `MAX_JSON_DEPTH` (64) arrays/objects: recursive code further
   in (schema validation, serialisation) would exhaust the stack.
 
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import email.message
 import json
+import math
 from collections.abc import Iterator
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
@@ -43,6 +45,7 @@ from app.exceptions import error_body
 MAX_JSON_DEPTH = 64
 # Pagination beyond this is meaningless and keeps well inside every driver's integer range.
 MAX_OFFSET = 2**31 - 1
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip")]
 
@@ -122,6 +125,10 @@ def _walk(data: Any, root: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], t
             problem = text_problem(value)
             if problem is not None:
                 yield loc, problem
+        elif isinstance(value, float) and not math.isfinite(value):  # 1e999 parses as inf
+            yield loc, ("must be a finite number", "json_invalid")
+        elif isinstance(value, int) and not _INT64_MIN <= value <= _INT64_MAX:
+            yield loc, ("must fit in a 64-bit integer", "int_range")
         elif isinstance(value, dict | list):
             if depth > MAX_JSON_DEPTH:
                 yield loc, (_too_deep_message(), "too_deep")

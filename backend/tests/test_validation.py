@@ -180,6 +180,24 @@ async def test_nan_is_not_json(client: httpx.AsyncClient) -> None:
     assert_refused(await post_raw(client, "/api/v1/agents", body), "body")
 
 
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [("1e999", "must be a finite number"), (str(2**63), "must fit in a 64-bit integer")],
+)
+async def test_numbers_no_column_takes_are_refused(
+    client: httpx.AsyncClient, integration: dict[str, Any], number: str, message: str
+) -> None:
+    body = (
+        '{"name": "n", "input_schema": {"type": "object", "properties": {"n": {"maximum": '
+        + number
+        + "}}}}"
+    )
+    response = await post_raw(client, f"/api/v1/integrations/{integration['id']}/tools", body)
+    refused = assert_refused(response, "input_schema.properties.n.maximum")
+    assert refused.endswith(message)
+    assert await tool_count(client, integration) == 0
+
+
 # -- integers ---------------------------------------------------------------------------------
 
 
