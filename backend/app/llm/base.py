@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from app.llm.messages import Message
+from app.llm.messages import Message, thought_signature_field
 
 
 class ToolSpec(BaseModel):
@@ -40,6 +40,7 @@ class ToolCall(BaseModel):
     id: str
     name: str
     arguments: dict[str, Any] = Field(default_factory=dict)
+    thought_signature: str | None = thought_signature_field()
 
 
 class Usage(BaseModel):

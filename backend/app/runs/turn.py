@@ -198,7 +198,7 @@ class Turn:
                 AssistantMessage(
                     content=call.text,
                     tool_calls=[
-                        ToolCallRequest(id=c.id, name=c.name, arguments=c.arguments)
+                        ToolCallRequest.model_validate(c.model_dump(exclude={"type"}))
                         for c in call.tool_calls
                     ],
                 )

@@ -2,8 +2,9 @@
 
 Each text item is one SSE chunk; consecutive tool calls share one chunk as whole `functionCall`
 parts (Gemini does not stream arguments; use `byte_chunk` to cut the frame into network pieces).
-The first call of a reply carries a `thoughtSignature`, as Gemini 3 does. The last chunk carries
-`finishReason` and `usageMetadata`.
+The first call of a reply carries a `thoughtSignature` (`Call.signature`, else SIGNATURE), as
+Gemini 3 does; `requests` holds what came back. The last chunk carries `finishReason` and
+`usageMetadata`.
 
 Standalone: `python -m tests.fakes.google_server --port 8103` (auto replies; see server.py).
 """
@@ -178,7 +179,7 @@ class FakeGoogle(FakeServer):
                     function_call["id"] = item.id
                 part: dict[str, Any] = {"functionCall": function_call}
                 if not signed:
-                    part["thoughtSignature"] = SIGNATURE
+                    part["thoughtSignature"] = item.signature or SIGNATURE
                     signed = True
                 pending_calls.append(part)
             elif isinstance(item, Malformed):

@@ -43,6 +43,9 @@ class Call:
     arguments: dict[str, Any] = field(default_factory=dict)
     id: str | None = None
     fragments: int = 1
+    # The thought signature Gemini attaches to the first call of a reply (the google fake's
+    # default when None).
+    signature: str | None = None
 
 
 @dataclass

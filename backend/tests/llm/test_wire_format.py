@@ -42,7 +42,7 @@ async def round_trip(vendor: str, *, is_error: bool = False) -> tuple[ToolCall, 
         messages += [
             AssistantMessage(
                 content="Let me check.",
-                tool_calls=[ToolCallRequest(id=call.id, name=call.name, arguments=call.arguments)],
+                tool_calls=[ToolCallRequest.model_validate(call.model_dump(exclude={"type"}))],
             ),
             ToolResultMessage(
                 tool_call_id=call.id, name=call.name, content='{"temp_c": 21}', is_error=is_error
@@ -148,7 +148,8 @@ async def test_google_gets_the_tool_result_as_a_function_response_by_name() -> N
     # Gemini gave no id: ours is synthesized and stays on our side of the wire.
     assert call.id.startswith("gcall_")
     assert call_part["functionCall"] == {"name": "get_weather", "args": {"city": "Paris"}}
-    # Gemini 3's thought signature goes back with its call.
+    # Gemini 3's thought signature rides on the call, and goes back with it.
+    assert call.thought_signature == SIGNATURE
     assert base64.b64decode(call_part["thoughtSignature"]) == base64.b64decode(SIGNATURE)
     assert result == {
         "role": "user",
@@ -207,3 +208,51 @@ async def test_google_replays_unknown_calls_with_the_documented_skip_signature()
         ("toolu_second", {"result": "b"}),
     ]
     assert json.dumps(body).count("functionResponse") == 2
+
+
+def _signed_history() -> list[Message]:
+    """A conversation whose tool calls Gemini signed (one call of a reply is signed)."""
+    return [
+        UserMessage(content="Weather?"),
+        AssistantMessage(
+            tool_calls=[
+                ToolCallRequest(
+                    id="gcall_1", name="get_weather", arguments={}, thought_signature=SIGNATURE
+                ),
+                ToolCallRequest(id="gcall_2", name="get_weather", arguments={"x": 1}),
+            ]
+        ),
+        ToolResultMessage(tool_call_id="gcall_1", name="get_weather", content="a"),
+        ToolResultMessage(tool_call_id="gcall_2", name="get_weather", content="b"),
+    ]
+
+
+async def test_google_sends_each_stored_signature_with_its_own_call() -> None:
+    async with fake_server("google", [Reply([Text("ok")])]) as fake:
+        await collect(model_for("google", fake), _signed_history(), [WEATHER])
+    first, second = fake.requests[0].json()["contents"][1]["parts"]
+    assert base64.b64decode(first["thoughtSignature"]) == b"fake-thought-signature"
+    assert "thoughtSignature" not in second  # unsigned, and not the first: nothing to send
+
+
+async def test_google_drops_a_stored_signature_that_is_not_base64() -> None:
+    history = _signed_history()
+    assert isinstance(history[1], AssistantMessage)
+    history[1].tool_calls[0].thought_signature = "not base64 at all!"
+    async with fake_server("google", [Reply([Text("ok")])]) as fake:
+        events = await collect(model_for("google", fake), history, [WEATHER])
+    assert events  # the conversation goes on, with Google's placeholder for the first call
+    first = fake.requests[0].json()["contents"][1]["parts"][0]
+    assert base64.urlsafe_b64decode(first["thoughtSignature"]) == base64.urlsafe_b64decode(
+        "skip_thought_signature_validator"
+    )
+
+
+async def test_other_vendors_never_receive_a_gemini_signature() -> None:
+    for vendor in ("openai", "anthropic"):
+        async with fake_server(vendor, [Reply([Text("ok")])]) as fake:
+            await collect(model_for(vendor, fake), _signed_history(), [WEATHER])
+        raw = fake.requests[0].body.decode()
+        assert "get_weather" in raw and '"gcall_1"' in raw  # the calls went, unsigned
+        assert SIGNATURE not in raw and "fake-thought-signature" not in raw
+        assert "signature" not in raw.lower()

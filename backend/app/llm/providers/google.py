@@ -7,16 +7,16 @@ results share one). Gemini sends each function call whole, usually without an id
 unique one (`gcall_...`) and, when the result goes back, match it by name and drop our id.
 
 Gemini 3 signs its function calls (`thought_signature`) and wants the signature back with the
-call in the next request. Signatures are remembered per call id in this process; a call whose
-signature is not known here (another worker, a restart, a conversation begun on another vendor)
-is sent with Google's documented placeholder that skips the check.
+call in the next request. The signature travels on our ToolCall (base64) and is stored with the
+assistant message's tool calls, so any worker can continue the conversation; a call without one
+(stored before signatures were kept, or made by another vendor) is sent with Google's documented
+placeholder that skips the check.
 """
 
 from __future__ import annotations
 
 import base64
 import uuid
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -67,27 +67,6 @@ SYNTHETIC_ID_PREFIX = "gcall_"
 STREAM_ID_HEADER = "x-agent-builder-stream"
 # Google's documented stand-in for a thought signature we no longer have.
 SKIP_SIGNATURE = base64.urlsafe_b64decode("skip_thought_signature_validator")
-_SIGNATURES_KEPT = 4096
-
-
-class _Signatures:
-    """Thought signatures by tool call id, newest kept, bounded."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: OrderedDict[str, bytes] = OrderedDict()
-
-    def put(self, call_id: str, signature: bytes) -> None:
-        self.items[call_id] = signature
-        self.items.move_to_end(call_id)
-        while len(self.items) > self.size:
-            self.items.popitem(last=False)
-
-    def get(self, call_id: str) -> bytes | None:
-        return self.items.get(call_id)
-
-
-signatures = _Signatures(_SIGNATURES_KEPT)
 
 
 class _HangUpClient(httpx2.AsyncClient):
@@ -178,7 +157,7 @@ def to_google_contents(
                 if not call.id.startswith(SYNTHETIC_ID_PREFIX):
                     function_call["id"] = call.id
                 part: dict[str, Any] = {"function_call": function_call}
-                signature = signatures.get(call.id)
+                signature = _signature_bytes(call.thought_signature)
                 if signature is None and position == 0:
                     signature = SKIP_SIGNATURE
                 if signature is not None:
@@ -194,6 +173,17 @@ def to_google_contents(
                 function_response["id"] = message.tool_call_id
             add("user", [{"function_response": function_response}])
     return ("\n\n".join(system) if system else None), contents
+
+
+def _signature_bytes(stored: str | None) -> bytes | None:
+    """A stored signature as the SDK sends it; one that is not base64 (a hand-edited row) is
+    dropped rather than failing the conversation."""
+    if not stored:
+        return None
+    try:
+        return base64.b64decode(stored, validate=True)
+    except ValueError:
+        return None
 
 
 def to_google_tools(wire: WireTools) -> list[types.Tool]:
@@ -335,10 +325,13 @@ class GoogleModel(Model):
         assert call is not None
         if not call.name:
             raise broken_stream(self.vendor, "a function call came without a name")
-        call_id = call.id or new_call_id()
-        if part.thought_signature:
-            signatures.put(call_id, part.thought_signature)
-        return ToolCall(id=call_id, name=call.name, arguments=dict(call.args or {}))
+        signature = part.thought_signature
+        return ToolCall(
+            id=call.id or new_call_id(),
+            name=call.name,
+            arguments=dict(call.args or {}),
+            thought_signature=base64.b64encode(signature).decode() if signature else None,
+        )
 
     def _api_error(self, error: genai_errors.APIError) -> LLMError:
         status = error.code if isinstance(error.code, int) else 500
