@@ -107,9 +107,33 @@ def check_json(raw: str | bytes, *, root: tuple[str, ...] = ("body",)) -> Any:
         raise InputRefused(root, _too_deep_message(), "too_deep") from None
     except InputRefused as exc:
         raise InputRefused(root, exc.message, exc.kind) from None
-    for loc, problem in _walk(data, root):
-        raise InputRefused(loc, *problem)
+    if _has_problem(data):  # the cheap pass; the second one finds where, for the message
+        for loc, problem in _walk(data, root):
+            raise InputRefused(loc, *problem)
     return data
+
+
+def _has_problem(data: Any) -> bool:
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value or (not value.isascii() and text_problem(value) is not None):
+                return True
+        elif isinstance(value, dict):
+            if depth > MAX_JSON_DEPTH or any(text_problem(k) for k in value):
+                return True
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            if depth > MAX_JSON_DEPTH:
+                return True
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                return True
+        elif isinstance(value, int) and not _INT64_MIN <= value <= _INT64_MAX:
+            return True
+    return False
 
 
 def _too_deep_message() -> str:
