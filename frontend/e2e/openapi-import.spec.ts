@@ -37,10 +37,10 @@ test("a document with 150 operations: pick one tag, set a prefix, import, see th
   await preview.getByRole("button", { name: "Select none", exact: true }).click();
 
   // One tag, minus one operation found with the search; a deprecated one is marked.
-  await preview.getByRole("button", { name: "Select all operations tagged Webhooks" }).click();
+  await preview.getByRole("button", { name: "Select all operations tagged Webhooks", exact: true }).click();
   await expect(preview.getByTestId("openapi-selected-count")).toHaveText("25 of 150 selected, at most 128");
   await expect(preview.getByTestId("openapi-operation").filter({ hasText: "/webhooks/{id}" }).filter({ hasText: "deprecated" })).toHaveCount(1);
-  await preview.getByRole("searchbox", { name: "Search operations" }).fill("webhooks item set 7");
+  await preview.getByRole("searchbox", { name: "Search operations" }).fill("webhooks items7");
   await expect(preview.getByTestId("openapi-operation")).toHaveCount(1);
   await preview.getByRole("checkbox", { name: "GET /webhooks/{id}/items7" }).uncheck();
   await preview.getByRole("searchbox", { name: "Search operations" }).fill("");
@@ -63,7 +63,7 @@ test("a document with 150 operations: pick one tag, set a prefix, import, see th
   await dialog.getByRole("tab", { name: "File" }).click();
   await dialog.getByLabel("OpenAPI file").setInputFiles(BIG);
   await dialog.getByRole("button", { name: "Preview" }).click();
-  await preview.getByRole("button", { name: "Select all operations tagged Files" }).click();
+  await preview.getByRole("button", { name: "Select all operations tagged Files", exact: true }).click();
   await preview.getByLabel("Tool name prefix (optional)").fill("drive2_");
   await dialog.getByRole("button", { name: "Import 25 tools" }).click();
   await expect(dialog).toBeHidden();
@@ -108,7 +108,7 @@ test("server variables: choose a region, see the URL the tools will call, read t
   await german.getByRole("tab", { name: "Datei" }).click();
   await german.getByLabel("OpenAPI-Datei").setInputFiles(REGIONAL);
   await german.getByRole("button", { name: "Vorschau" }).click();
-  await german.getByRole("combobox", { name: "Server" }).click();
+  await german.getByRole("combobox", { name: "Server", exact: true }).click();
   await page.getByRole("option", { name: /Sandbox/ }).click();
   await expect(german.getByTestId("openapi-server-url")).toHaveText("https://sandbox.ledger.example.com/v3");
   await expect(german.getByTestId("openapi-warnings")).toContainText("1 Hinweis");
