@@ -116,6 +116,21 @@ async def test_a_tool_with_unstorable_json_is_refused_and_nothing_is_stored(
     assert await tool_count(client, integration) == 0
 
 
+@pytest.mark.parametrize(
+    "content_type", ["application/json; charset=utf-8", "application/merge-patch+json"]
+)
+async def test_every_json_media_type_is_checked(
+    client: httpx.AsyncClient, agent: dict[str, Any], content_type: str
+) -> None:
+    response = await client.patch(
+        f"/api/v1/agents/{agent['id']}",
+        content=json.dumps({"name": "x\x00"}),
+        headers={"content-type": content_type},
+    )
+    assert_refused(response, "name")
+    assert (await client.get(f"/api/v1/agents/{agent['id']}")).json() == agent
+
+
 async def test_nul_in_a_json_column_of_an_integration_is_refused(
     client: httpx.AsyncClient, agent: dict[str, Any], integration: dict[str, Any]
 ) -> None:
