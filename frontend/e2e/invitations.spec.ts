@@ -32,6 +32,11 @@ async function inviteePage(browser: Browser): Promise<Page> {
   return context.newPage();
 }
 
+/** The page's own alert (Next.js keeps an empty route announcer with role alert too). */
+function pageAlert(page: Page) {
+  return page.getByRole("main").getByRole("alert");
+}
+
 async function readLink(page: Page): Promise<string> {
   const dialog = page.getByRole("dialog", { name: "Invitation link" });
   const link = (await dialog.getByLabel("Invitation link").textContent())?.trim() ?? "";
@@ -80,7 +85,7 @@ test("an admin invites someone new, who sets their own password and lands in the
 
   // Single use: the same link now says so.
   await invitee.goto(link);
-  await expect(invitee.getByRole("alert")).toHaveText("This invitation was already used.");
+  await expect(pageAlert(invitee)).toHaveText("This invitation was already used.");
   await invitee.context().close();
 
   await page.reload();
@@ -98,7 +103,7 @@ test("an admin invites someone new, who sets their own password and lands in the
   await expect(page.getByText("No pending invitations.")).toBeVisible();
   const stranger = await inviteePage(browser);
   await stranger.goto(revokedLink);
-  await expect(stranger.getByRole("alert")).toHaveText("This invitation was withdrawn. Ask for a new one.");
+  await expect(pageAlert(stranger)).toHaveText("This invitation was withdrawn. Ask for a new one.");
   await stranger.context().close();
 });
 
@@ -122,7 +127,7 @@ test("an account of another workspace signs in from the link, accepts, and keeps
 
   const invitee = await inviteePage(browser);
   await invitee.goto(`/invite#${first.token}`);
-  await expect(invitee.getByRole("alert")).toContainText("not valid");
+  await expect(pageAlert(invitee)).toContainText("not valid");
   await invitee.goto(link);
   await expect(invitee.getByRole("heading", { name: `Join ${OWNER.workspace}` })).toBeVisible();
   // Signed out: sign in, and come back to the invitation.
@@ -160,15 +165,15 @@ test("signed in as someone else: the page says whose invitation it is", async ({
 
   // The owner opens a link meant for another person.
   await page.goto(`/invite#${created.token}`);
-  await expect(page.getByRole("alert")).toHaveText(`You are signed in as ${OWNER.email}, but this invitation is for ${email}.`);
+  await expect(pageAlert(page)).toHaveText(`You are signed in as ${OWNER.email}, but this invitation is for ${email}.`);
   await page.getByRole("button", { name: "Sign out and continue" }).click();
   await expect(page.getByRole("button", { name: "Create account and join" })).toBeVisible();
 
   // Declining ends it for good.
   await page.getByRole("button", { name: "Decline" }).click();
-  await expect(page.getByRole("alert")).toHaveText(`You declined the invitation to ${OWNER.workspace}.`);
+  await expect(pageAlert(page)).toHaveText(`You declined the invitation to ${OWNER.workspace}.`);
   const other = await inviteePage(browser);
   await other.goto(`/invite#${created.token}`);
-  await expect(other.getByRole("alert")).toHaveText("This invitation was declined.");
+  await expect(pageAlert(other)).toHaveText("This invitation was declined.");
   await other.context().close();
 });

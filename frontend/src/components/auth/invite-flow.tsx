@@ -10,15 +10,13 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { getPathname, useRouter } from "@/i18n/navigation";
 import type { Locale } from "@/i18n/routing";
 import { api, unwrap, type Schemas } from "@/lib/api/client";
-import { ApiError } from "@/lib/api/errors";
 import { useMe } from "@/lib/api/hooks";
 import { useApiErrors } from "@/lib/api/use-api-errors";
 
 type Preview = Schemas["InvitationPreview"];
 
 // The token arrives in the URL fragment (never sent to a server). It is kept for this tab only,
-// so a detour through the login page can come back to it without putting it in a URL; a link
-// the API refuses (used, withdrawn, expired) is dropped from it.
+// so a detour through the login page can come back to it without putting it in a URL.
 const STORAGE_KEY = "ab_invite_token";
 
 function currentToken(): string | null {
@@ -43,10 +41,6 @@ function useInviteToken(): string | null | undefined {
   return token;
 }
 
-function forgetToken(): void {
-  window.sessionStorage.removeItem(STORAGE_KEY);
-}
-
 /**
  * Accept (or decline) an invitation: a new person chooses a name and password; someone signed
  * in as the invited account accepts in one click; someone signed in as another account signs
@@ -56,8 +50,8 @@ export function InviteFlow() {
   const t = useTranslations("invite");
   const apiErrors = useApiErrors();
   const token = useInviteToken();
-  const [preview, setPreview] = useState<Preview | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  // The answer for one token: opening another link in this tab starts over.
+  const [lookup, setLookup] = useState<{ token: string; preview?: Preview; error?: string } | null>(null);
 
   useEffect(() => {
     if (!token) return;
@@ -66,21 +60,18 @@ export function InviteFlow() {
       .POST("/api/v1/auth/invitations/lookup", { body: { token } })
       .then(unwrap)
       .then(
-        (data) => !cancelled && setPreview(data),
-        (error: unknown) => {
-          if (cancelled) return;
-          // A spent, withdrawn or unknown link will never work again in this tab.
-          if (error instanceof ApiError && error.status < 500) forgetToken();
-          setLoadError(apiErrors.describe(error));
-        },
+        (preview) => !cancelled && setLookup({ token, preview }),
+        (error: unknown) => !cancelled && setLookup({ token, error: apiErrors.describe(error) }),
       );
     return () => {
       cancelled = true;
     };
   }, [token, apiErrors]);
 
-  if (loadError) return <Message title={t("title")} text={loadError} />;
   if (token === null) return <Message title={t("title")} text={t("missingToken")} />;
+  const answer = token && lookup?.token === token ? lookup : null;
+  if (answer?.error) return <Message title={t("title")} text={answer.error} />;
+  const preview = answer?.preview;
   if (!token || !preview) {
     return (
       <div className="flex flex-col gap-3" aria-busy="true">
@@ -89,7 +80,7 @@ export function InviteFlow() {
       </div>
     );
   }
-  return <InviteDecision token={token} preview={preview} />;
+  return <InviteDecision key={token} token={token} preview={preview} />;
 }
 
 function Message({ title, text }: { title: string; text: string }) {
