@@ -11,10 +11,10 @@ All or nothing: the integration, its secret and every tool are written in one tr
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, literal, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.agents.models import Agent
@@ -158,6 +158,17 @@ def _public(
     )
 
 
+def _stored_json(session: AsyncSession, text: str | None) -> Any:
+    """The worker's JSON text as the column's value, without decoding it here and encoding it
+    again at flush (Stripe's 4 MB spec: a few hundred ms of the event loop)."""
+    if text is None:
+        return None
+    value = literal(text, Text())
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(value, JSONB())
+    return value  # SQLite keeps JSON as text
+
+
 async def import_openapi(
     session: AsyncSession, agent: Agent, data: OpenAPIImport, egress: EgressGuard
 ) -> OpenAPIImportPublic:
@@ -191,8 +202,6 @@ async def import_openapi(
     if data.dry_run:
         return _public(plan, preview, tools, warnings, dry_run=True)
 
-    # Decoded off the loop: the document can be megabytes.
-    spec = await asyncio.to_thread(json.loads, plan.spec_json or "null")
     integration = Integration(
         agent_id=agent.id,
         kind=IntegrationKind.custom_api.value,
@@ -200,7 +209,7 @@ async def import_openapi(
         base_url=plan.base_url,
         auth_type=auth_type.value,
         auth_config=plan.auth_config,
-        openapi_spec=spec,
+        openapi_spec=_stored_json(session, plan.spec_json),
         enabled=True,
     )
     session.add(integration)

@@ -27,8 +27,8 @@ SMALL = json.dumps(
 )
 
 
-def large_spec(operations: int = 600) -> dict[str, Any]:
-    """About 4 MB: many operations with bodies that share component schemas."""
+def large_spec(operations: int = 400) -> dict[str, Any]:
+    """About 2.5 MB: many operations with parameters and bodies that share component schemas."""
     schemas = {
         f"Model{i}": {
             "type": "object",
@@ -48,9 +48,17 @@ def large_spec(operations: int = 600) -> dict[str, Any]:
             "post": {
                 "operationId": f"update{i}",
                 "tags": [f"T{i % 10}"],
-                "description": "Updates a resource. " * 250,
+                "description": "Updates a resource. " * 60,
                 "parameters": [
-                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
+                    *(
+                        {
+                            "name": f"q{k}",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": k},
+                        }
+                        for k in range(30)
+                    ),
                 ],
                 "requestBody": {
                     "content": {
@@ -88,8 +96,10 @@ async def test_the_event_loop_keeps_ticking_while_a_large_spec_is_imported(
     tool_server: FakeToolServer,
     local_egress: None,
 ) -> None:
-    text = json.dumps(large_spec())
-    assert len(text) > 3_500_000
+    # JSON is YAML too: behind a comment it takes the YAML loader, seconds of CPU for 2.5 MB
+    # (on the event loop, the assertion below fails by far).
+    text = "# served as YAML\n" + json.dumps(large_spec(), indent=1)
+    assert len(text) > 2_500_000
     tool_server.route(
         "GET", "/large.json", lambda r: (200, {"Content-Type": "application/json"}, text.encode())
     )
@@ -104,10 +114,12 @@ async def test_the_event_loop_keeps_ticking_while_a_large_spec_is_imported(
     done = asyncio.Event()
 
     async def ticker() -> None:
+        # CPU time of the loop's thread between two ticks: how long the loop ran without
+        # yielding. (Wall-clock gaps also count waiting for a core on a loaded machine.)
         while not done.is_set():
-            before = time.perf_counter()
+            before = time.thread_time()
             await asyncio.sleep(0.005)
-            lags.append(time.perf_counter() - before - 0.005)
+            lags.append(time.thread_time() - before)
 
     task = asyncio.create_task(ticker())
     response = await client.post(
@@ -119,11 +131,11 @@ async def test_the_event_loop_keeps_ticking_while_a_large_spec_is_imported(
     await task
     assert response.status_code == 200, response.text
     result = response.json()
-    assert result["total_operations"] == 600 and len(result["tools"]) == 120
+    assert result["total_operations"] == 400 and len(result["tools"]) == 80
     # The parse ran elsewhere: the loop kept ticking throughout. (The 50 ms figure is the
     # bench's; this bound only catches a parse on the loop, which takes seconds.)
     assert len(lags) > 10
-    assert max(lags) < 0.5, f"the event loop stalled for {max(lags):.2f} s"
+    assert max(lags) < 0.5, f"the event loop was busy for {max(lags):.2f} s without yielding"
 
 
 async def test_a_job_past_its_time_budget_is_refused_and_the_worker_replaced() -> None:
