@@ -3,8 +3,8 @@
 `database_down(engine, calls=N)` makes the next N statements on `engine` fail the way a lost
 PostgreSQL connection or an unreadable SQLite file does: the driver's own OperationalError,
 raised inside SQLAlchemy's execute, so it is wrapped exactly as a real outage is.
-`silent_server()` is a loopback TCP server that accepts connections and never answers (a frozen
-Redis); `refused_port()` is a loopback port nobody listens on.
+`fake_redis()` is a loopback TCP server that accepts connections and, while frozen, never
+answers (a SIGSTOPped Redis); `refused_port()` is a loopback port nobody listens on.
 """
 
 from __future__ import annotations
@@ -50,22 +50,45 @@ def database_down(engine: AsyncEngine, *, calls: int | None = None) -> Iterator[
         event.remove(engine.sync_engine, "before_cursor_execute", fault)
 
 
-@contextlib.asynccontextmanager
-async def silent_server() -> AsyncIterator[tuple[str, list[asyncio.StreamWriter]]]:
-    """A loopback port that accepts and never says a word; yields (redis URL, accepted
-    connections so far)."""
-    accepted: list[asyncio.StreamWriter] = []
+class FakeRedis:
+    """A loopback server speaking just enough RESP: while `frozen` it accepts connections and
+    never answers (a SIGSTOPped Redis); otherwise every command gets +PONG."""
 
-    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        accepted.append(writer)
+    def __init__(self) -> None:
+        self.frozen = True
+        self.connections = 0
+        self.commands = 0
+        self.url = ""
+        self._writers: list[asyncio.StreamWriter] = []
 
-    server = await asyncio.start_server(hold, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield f"redis://127.0.0.1:{port}/0", accepted
-    finally:
-        for writer in accepted:
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        self._writers.append(writer)
+        with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError, ValueError):
+            while header := await reader.readline():
+                # *<n> then n bulk strings ($<len>, data): one command
+                for _ in range(int(header[1:]) * 2):
+                    await reader.readline()
+                self.commands += 1
+                if not self.frozen:
+                    writer.write(b"+PONG\r\n")
+                    await writer.drain()
+
+    def close_connections(self) -> None:
+        for writer in self._writers:
             writer.close()
+        self._writers.clear()
+
+
+@contextlib.asynccontextmanager
+async def fake_redis() -> AsyncIterator[FakeRedis]:
+    fake = FakeRedis()
+    server = await asyncio.start_server(fake.handle, "127.0.0.1", 0)
+    fake.url = f"redis://127.0.0.1:{server.sockets[0].getsockname()[1]}/0"
+    try:
+        yield fake
+    finally:
+        fake.close_connections()
         server.close()
         await server.wait_closed()
 

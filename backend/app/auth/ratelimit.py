@@ -4,8 +4,12 @@ in-process memory otherwise.
 Three limits, all from settings: RATE_LIMIT_IP on every REST request by client address (an
 ASGI middleware, so login and setup are covered too), RATE_LIMIT_USER per authenticated user or
 API key (checked in `current_principal`), RATE_LIMIT_WS_FRAMES per WebSocket connection
-(`app.state.ws_frame_guard`). A storage failure lets the request through with a warning: an
-unreachable Redis must not take the API down (GET /health reports it).
+(`app.state.ws_frame_guard`).
+
+A Redis outage never leaves the API unlimited, nor slow: each Redis call has REDIS_TIMEOUT_S and
+a circuit breaker (app.redis); a failed call, or any call while the breaker is open, is counted
+in this process's memory instead. During an outage each worker then applies the limits on its
+own, so N workers allow up to N times the limit (GET /health reports Redis as down).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.auth.principal import Principal
 from app.config import Settings
 from app.exceptions import error_body
-from app.redis import redis_key
+from app.redis import create_breaker, no_retries, redis_key
 
 logger = logging.getLogger(__name__)
 
@@ -35,23 +39,32 @@ _EXEMPT_PATHS = frozenset({"/health"})
 
 
 class RateLimiter:
-    def __init__(self, settings: Settings, storage: Storage) -> None:
+    """`storage` is Redis or memory; with Redis, `fallback` (memory) counts while it is out."""
+
+    def __init__(
+        self, settings: Settings, storage: Storage, fallback: Storage | None = None
+    ) -> None:
         self.storage = storage
         self._strategy = MovingWindowRateLimiter(storage)
+        self._fallback = MovingWindowRateLimiter(fallback) if fallback is not None else None
+        self.breaker = create_breaker(settings, "redis-rate-limits")
         self.user_limit = parse(settings.rate_limit_user)
         self.ip_limit = parse(settings.rate_limit_ip)
         self.ws_frame_limit = parse(settings.rate_limit_ws_frames)
 
     async def hit(self, item: RateLimitItem, *identifiers: str) -> int | None:
         """Count one hit; return the seconds to wait when over the limit, else None."""
-        try:
-            if await self._strategy.hit(item, *identifiers):
-                return None
-            stats = await self._strategy.get_window_stats(item, *identifiers)
-        except Exception as exc:
-            logger.warning("rate limit storage unavailable (%s); allowing", type(exc).__name__)
-            return None
-        return max(1, math.ceil(stats.reset_time - time.time()))
+        if self._fallback is None:
+            return await _hit(self._strategy, item, identifiers)
+        if not self.breaker.opened:
+            try:
+                return await self.breaker.call_async(_hit, self._strategy, item, identifiers)
+            except Exception as exc:
+                logger.warning(
+                    "rate limit storage unavailable (%s); counting in this process",
+                    type(exc).__name__,
+                )
+        return await _hit(self._fallback, item, identifiers)
 
     async def hit_principal(self, principal: Principal) -> int | None:
         if principal.api_key_id is not None:
@@ -65,19 +78,27 @@ class RateLimiter:
             await client.aclose()
 
 
+async def _hit(
+    strategy: MovingWindowRateLimiter, item: RateLimitItem, identifiers: tuple[str, ...]
+) -> int | None:
+    if await strategy.hit(item, *identifiers):
+        return None
+    stats = await strategy.get_window_stats(item, *identifiers)
+    return max(1, math.ceil(stats.reset_time - time.time()))
+
+
 def create_rate_limiter(settings: Settings) -> RateLimiter:
-    storage: Storage
-    if settings.redis_url:
-        storage = RedisStorage(
-            f"async+{settings.redis_url}",
-            implementation="redispy",
-            key_prefix=redis_key(settings, "rl"),
-            socket_connect_timeout=2,
-            socket_timeout=5,
-        )
-    else:
-        storage = MemoryStorage()
-    return RateLimiter(settings, storage)
+    if not settings.redis_url:
+        return RateLimiter(settings, MemoryStorage())
+    storage = RedisStorage(
+        f"async+{settings.redis_url}",
+        implementation="redispy",
+        key_prefix=redis_key(settings, "rl"),
+        socket_connect_timeout=settings.redis_timeout_s,
+        socket_timeout=settings.redis_timeout_s,
+        retry=no_retries(),  # type: ignore[arg-type]  # passed on to redis-py
+    )
+    return RateLimiter(settings, storage, fallback=MemoryStorage())
 
 
 def rate_limited_message(retry_after_s: int) -> str:

@@ -5,7 +5,10 @@ works, so a second message for the same conversation is refused (`run_in_progres
 interleaving two runs. `cancel(conversation_id)` stops the run on this worker and, with Redis
 configured, publishes the cancel so the worker that holds the run stops it too. Without Redis
 everything stays in-process. A Redis outage degrades to in-process behaviour, never to a failed
-run.
+run, nor to a slow one: the client's circuit breaker (app.redis) fails calls at once while it is
+open. The limits of that fallback, until Redis is back: a cancel sent to another worker than the
+one running the turn is not delivered (the turn runs to its end), and a second message for the
+same conversation on another worker is not refused with `run_in_progress`.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from app.config import Settings
-from app.redis import redis_key
+from app.redis import GuardedRedis, redis_key
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +139,9 @@ class RunRegistry:
         assert self._redis is not None
         delay = _RETRY_S
         while True:
+            if isinstance(self._redis, GuardedRedis) and self._redis.breaker.opened:
+                await asyncio.sleep(delay)  # Redis is known to be down: do not even try
+                continue
             try:
                 async with self._redis.pubsub() as pubsub:
                     await pubsub.subscribe(self._channel)

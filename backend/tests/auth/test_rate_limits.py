@@ -1,5 +1,6 @@
 """REST rate limits: per API key / user, per client address, 429 with Retry-After; shared
-through Redis by every instance; an unreachable limiter storage never breaks the API."""
+through Redis by every instance; an unreachable limiter storage neither breaks the API nor
+lifts the limits."""
 
 from __future__ import annotations
 
@@ -111,7 +112,7 @@ async def test_without_redis_each_instance_counts_alone(app: FastAPI, settings: 
         assert (await via_second.get("/api/v1/agents")).status_code == 200
 
 
-async def test_unreachable_limiter_storage_lets_requests_through(
+async def test_unreachable_limiter_storage_falls_back_to_per_process_limits(
     app: FastAPI, settings: Settings
 ) -> None:
     application = create_app(
@@ -134,5 +135,6 @@ async def test_unreachable_limiter_storage_lets_requests_through(
         await application.state.rate_limiter.aclose()
         application.state.rate_limiter = create_rate_limiter(broken)
         async with make_client(application, OWNER_A.api_key) as a:
-            for _ in range(3):
-                assert (await a.get("/api/v1/agents")).status_code == 200
+            # Redis refuses: the API still answers, and the limit still holds (never unlimited).
+            assert (await a.get("/api/v1/agents")).status_code == 200
+            _assert_429(await a.get("/api/v1/agents"))
