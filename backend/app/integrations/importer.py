@@ -101,11 +101,18 @@ async def _plan(data: OpenAPIImport, settings: Settings, egress: EgressGuard) ->
     )
     try:
         plan = await workers.plan(request)
-        plan.auth_config = validate_config(AuthType(plan.auth_type), plan.auth_config)
     except SpecError as exc:
         raise _refusal(exc) from None
+    if plan.missing_base is not None and not data.dry_run:
+        raise _refusal(plan.missing_base)
+    try:
+        plan.auth_config = validate_config(AuthType(plan.auth_type), plan.auth_config)
     except ValueError as exc:
-        raise ValidationFailed(str(exc), code="invalid_spec") from None
+        # The operations are still usable: the auth is set by hand afterwards.
+        plan.warnings.append(
+            SpecWarning(f"Auth left as none: {exc}", "/components/securitySchemes")
+        )
+        plan.auth_type, plan.auth_config = AuthType.none.value, {}
     if plan.too_many and not data.dry_run:
         raise ValidationFailed(
             f"The spec has {plan.total_operations} operations; at most {plan.max_tools} can be "

@@ -386,3 +386,52 @@ def test_broken_schema_keywords_are_repaired_into_valid_json_schema() -> None:
         == "/paths/~1b/post/requestBody/content/application~1json/schema/properties/a/pattern"
         for w in plan.warnings
     )
+
+
+def test_a_key_is_preferred_over_a_login_and_relative_token_urls_are_joined() -> None:
+    schemes = {
+        "basicAuth": {"type": "http", "scheme": "basic"},
+        "bearerAuth": {"type": "http", "scheme": "bearer"},
+        "oauth": {
+            "type": "oauth2",
+            "flows": {"clientCredentials": {"tokenUrl": "/oauth/token", "scopes": {"read": "r"}}},
+        },
+    }
+    paths = {"/x": {"get": {"responses": {"200": {"description": "ok"}}}}}
+    stripe_like = spec_with(
+        paths,
+        security=[{"basicAuth": []}, {"bearerAuth": []}],
+        components={"securitySchemes": schemes},
+    )
+    assert plan_import(stripe_like).auth_type == "bearer"
+    mastodon_like = spec_with(
+        paths, security=[{"oauth": ["read"]}], components={"securitySchemes": schemes}
+    )
+    plan = plan_import(mastodon_like)
+    assert plan.auth_config["token_url"] == "https://t.example/oauth/token"
+
+
+async def test_without_servers_the_preview_lists_operations_and_the_import_asks_for_base_url(
+    client: httpx.AsyncClient, agent: dict[str, Any]
+) -> None:
+    spec = {
+        **spec_with(
+            {"/x": {"get": {"operationId": "x", "responses": {"200": {"description": "ok"}}}}}
+        )
+    }
+    del spec["servers"]
+    preview = await client.post(url(agent), json={"spec": json.dumps(spec), "dry_run": True})
+    assert preview.status_code == 200, preview.text
+    assert {
+        "message": "The spec has no servers: give base_url",
+        "path": "/servers",
+    } in preview.json()["warnings"]
+    assert [t["name"] for t in preview.json()["tools"]] == ["x"]
+    refused = await client.post(url(agent), json={"spec": json.dumps(spec)})
+    error = assert_error(refused, 422, "invalid_spec")
+    assert error["message"] == "The spec has no servers: give base_url (at /servers)"
+    assert error["details"] == {"path": "/servers"}
+    given = await client.post(
+        url(agent), json={"spec": json.dumps(spec), "base_url": "https://given.example"}
+    )
+    assert given.status_code == 201, given.text

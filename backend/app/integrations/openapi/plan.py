@@ -85,6 +85,7 @@ class ImportPlan:
     warnings: list[SpecWarning]
     max_tools: int = MAX_TOOLS
     too_many: bool = False
+    missing_base: SpecError | None = None  # no usable server URL and no base_url given
     spec_json: str | None = None
 
     @property
@@ -237,10 +238,16 @@ def plan_import(
 
     servers = document_servers(spec, planner.warnings)
     root_url = base_url.rstrip("/") or base_url if base_url else None
+    missing_base: SpecError | None = None
     if root_url is None:
-        if not servers:
-            raise SpecError("The spec has no servers: give base_url", "/servers")
-        root_url = server_url(servers[0], variables, source_url, planner.warnings, "/servers/0")
+        try:
+            if not servers:
+                raise SpecError("The spec has no servers: give base_url", "/servers")
+            root_url = server_url(servers[0], variables, source_url, planner.warnings, "/servers/0")
+        except SpecError as exc:
+            # The preview still lists the operations; the import needs the address.
+            missing_base, root_url = exc, ""
+            planner.warn(exc.message, exc.path)
 
     chosen = [entry for entry in planner.found if selection.matches(entry[0])]
     if not selection.empty and not chosen:
@@ -252,10 +259,11 @@ def plan_import(
     tools: list[ToolPlan] = []
     if too_many:
         how = "choose operations by tag, path, method or operation id (selection)"
+        counted = f"{len(operations)} operations" + (
+            "" if selection.empty else f" and {len(chosen)} are selected"
+        )
         planner.warn(
-            f"The spec has {len(operations)} operations and {len(chosen)} are selected; at most "
-            f"{max_tools} can be imported at once: {how}",
-            None,
+            f"The spec has {counted}; at most {max_tools} can be imported at once: {how}", None
         )
         if not selection.empty:
             for info, *_ in chosen:
@@ -280,7 +288,7 @@ def plan_import(
             detail = f": {first.message} (at {first.path})" if first else ""
             raise SpecError(f"None of the selected operations can be imported{detail}")
 
-    auth_type, auth_config = map_security(spec, planner.refs, planner.warnings)
+    auth_type, auth_config = map_security(spec, planner.refs, planner.warnings, root_url)
     info_block = spec.get("info") if isinstance(spec.get("info"), dict) else {}
     title = (info_block or {}).get("title")
     return ImportPlan(
@@ -294,5 +302,6 @@ def plan_import(
         warnings=planner.warnings,
         max_tools=max_tools,
         too_many=too_many,
+        missing_base=missing_base,
         spec_json=json.dumps(spec, separators=(",", ":")) if keep_spec else None,
     )

@@ -10,6 +10,7 @@ alternatives left unused are said as warnings with their location.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urljoin
 
 from app.integrations.openapi.errors import SpecError, SpecWarning, pointer
 
@@ -61,6 +62,8 @@ def _one(name: str, scheme: dict[str, Any], warnings: list[SpecWarning]) -> Mapp
             )
             return None
         config: dict[str, Any] = {"grant_type": grant, "token_url": str(token_url)}
+        if not str(token_url).lower().startswith(("http://", "https://")):
+            config["relative_token_url"] = True  # joined to the server URL by map_security
         if isinstance(flow.get("scopes"), dict) and flow["scopes"]:
             config["scope"] = " ".join(str(s) for s in flow["scopes"])
         return "oauth2", config
@@ -87,8 +90,12 @@ def _combined(names: list[str], mapped: dict[str, Mapped | None]) -> Mapped | No
     return None
 
 
+# Among alternatives, the one a user is most likely to hold: a key or token before a login.
+PREFERENCE = ("bearer", "api_key", "custom_headers", "basic", "oauth2")
+
+
 def map_security(
-    spec: dict[str, Any], refs: Any, warnings: list[SpecWarning]
+    spec: dict[str, Any], refs: Any, warnings: list[SpecWarning], base_url: str = ""
 ) -> tuple[str, dict[str, Any]]:
     components = spec.get("components") if isinstance(spec.get("components"), dict) else {}
     raw = (components or {}).get("securitySchemes") or {}
@@ -116,7 +123,12 @@ def map_security(
                         )
                     )
                     mapped[name] = None
-    for requirement in requirements:
+
+    def rank(requirement: dict[str, Any]) -> int:
+        chosen = _combined([str(n) for n in requirement], mapped)
+        return PREFERENCE.index(chosen[0]) if chosen else len(PREFERENCE)
+
+    for requirement in sorted(requirements, key=rank):
         names = [str(n) for n in requirement]
         chosen = _combined(names, mapped)
         if chosen is None:
@@ -129,6 +141,8 @@ def map_security(
                     )
                 )
             continue
+        if chosen[0] == "oauth2" and chosen[1].pop("relative_token_url", False):
+            chosen[1]["token_url"] = urljoin(base_url.rstrip("/") + "/", chosen[1]["token_url"])
         if chosen[0] == "custom_headers":
             headers = ", ".join(str(mapped[n][1]["name"]) for n in names if mapped[n])  # type: ignore[index]
             warnings.append(
