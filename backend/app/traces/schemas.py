@@ -1,4 +1,5 @@
-"""Trace wire schemas: TracePublic, TraceNode (with children), TracesPublic."""
+"""Trace wire schemas: TracePublic (one row), TraceNode (with children), TracesPublic (a page
+of runs)."""
 
 from __future__ import annotations
 
@@ -35,8 +36,12 @@ class TraceNode(TracePublic):
 
 
 class TracesPublic(BaseModel):
-    """The conversation's trace rows, flat (`items`, by start time) and as a tree of runs with
-    their llm_call and tool_call children (`tree`), for the dashboard timeline."""
+    """A page of the conversation's runs, newest first, each with its llm_call and tool_call
+    spans nested under it (`children`, by start time); every row appears once. `total` counts
+    runs: a run's number in the conversation is `total - offset - index`, unchanged by runs
+    added while paging (a page asked for later may then repeat runs, never skip one)."""
 
-    items: list[TracePublic]
-    tree: list[TraceNode]
+    items: list[TraceNode]
+    total: int
+    limit: int
+    offset: int

@@ -120,7 +120,7 @@ async def test_script_chats_with_an_agent_whose_tool_calls_a_local_api(
 
     assert [m["role"] for m in messages["items"]] == ["user", "assistant", "tool", "assistant"]
     assert messages["items"][-1]["content"] == "It is 21C in Paris."
-    [run] = traces["tree"]
+    [run] = traces["items"]
     assert [c["kind"] for c in run["children"]] == ["llm_call", "tool_call", "llm_call"]
     assert run["message_id"] == done["message_id"]
     everything = json.dumps([frames, messages, traces])
