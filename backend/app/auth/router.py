@@ -6,6 +6,8 @@ only for /api/v1/auth and SameSite=Strict); scripts use the tokens from the resp
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response, status
 
 from app.auth import invitations, service
@@ -134,7 +136,18 @@ async def me(principal: CurrentPrincipal, session: SessionDep) -> MePublic:
     return await service.me(session, principal)
 
 
-@router.post("/accept-invite", response_model=SessionPublic)
+# The token travels in the body, never in the URL, so no access log ever holds one.
+# 410: the invitation existed but was used, declined, withdrawn or has expired (app.openapi adds
+# the errors every route shares; this one is the invitation's own).
+_GONE: dict[int | str, dict[str, Any]] = {
+    410: {
+        "description": "The invitation was used, declined or withdrawn, or has expired",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+    }
+}
+
+
+@router.post("/accept-invite", response_model=SessionPublic, responses=_GONE)
 async def accept_invite(
     data: AcceptInviteRequest, request: Request, response: Response, session: SessionDep
 ) -> SessionPublic:
@@ -144,16 +157,13 @@ async def accept_invite(
     return result
 
 
-# The token travels in the body, never in the URL, so no access log ever holds one.
-
-
-@router.post("/invitations/lookup", response_model=InvitationPreview)
+@router.post("/invitations/lookup", response_model=InvitationPreview, responses=_GONE)
 async def lookup_invitation(data: InvitationTokenRequest, session: SessionDep) -> InvitationPreview:
     """The workspace, email and role an invite link is for."""
     return await invitations.preview(session, data.token.get_secret_value())
 
 
-@router.post("/invitations/accept", response_model=SessionPublic)
+@router.post("/invitations/accept", response_model=SessionPublic, responses=_GONE)
 async def accept_invitation(
     data: InvitationTokenRequest,
     request: Request,
@@ -170,7 +180,7 @@ async def accept_invitation(
     return result
 
 
-@router.post("/invitations/decline", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/invitations/decline", status_code=status.HTTP_204_NO_CONTENT, responses=_GONE)
 async def decline_invitation(data: InvitationTokenRequest, session: SessionDep) -> Response:
     await invitations.decline(session, data.token.get_secret_value())
     return Response(status_code=status.HTTP_204_NO_CONTENT)

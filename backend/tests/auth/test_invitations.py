@@ -357,3 +357,12 @@ async def test_roles_decide_who_invites_whom(app: FastAPI, client: httpx.AsyncCl
     conflict = await client.post(INVITATIONS, json={"email": "mem@example.com"})
     assert conflict.status_code == 409
     assert conflict.json()["error"]["code"] == "conflict:member"
+
+
+async def test_the_api_document_lists_what_an_invitee_can_be_answered(
+    anon_client: httpx.AsyncClient,
+) -> None:
+    paths = (await anon_client.get("/openapi.json")).json()["paths"]
+    for path in (LOOKUP, ACCEPT, DECLINE, ACCEPT_NEW):
+        assert {"404", "409", "410"} <= set(paths[path]["post"]["responses"]), path
+    assert "403" in paths[ACCEPT]["post"]["responses"]
