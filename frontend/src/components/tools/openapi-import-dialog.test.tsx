@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import de from "../../../messages/de.json";
 import en from "../../../messages/en.json";
 import { importOpenApi } from "@/hooks/use-integrations";
+import { ApiError } from "@/lib/api/errors";
 import { OpenApiImportDialog } from "./openapi-import-dialog";
 import type { ImportPreview, PreviewOperation } from "./openapi-import-model";
 
@@ -148,6 +149,23 @@ describe("OpenApiImportDialog", () => {
     expect(preview.getByText("Letters, digits, _ and - only.")).toBeTruthy();
     expect(screen.getByText("Import 9 tools").closest("button")?.disabled).toBe(true);
     expect(mockedImport).toHaveBeenCalledTimes(1);
+  });
+
+  it("shows the server's refusal of the import: a prefix it rejects at the field, anything else as one message", async () => {
+    renderDialog();
+    const preview = await previewBig();
+    fireEvent.click(preview.getByLabelText("Select all operations tagged Files"));
+    mockedImport.mockRejectedValueOnce(
+      new ApiError(422, "validation_error", "Invalid input", {
+        errors: [{ loc: ["body", "name_prefix"], msg: "Value error, this prefix is taken" }],
+      }),
+    );
+    fireEvent.click(screen.getByText("Import 5 tools"));
+    expect(await preview.findByText("this prefix is taken")).toBeTruthy();
+
+    mockedImport.mockRejectedValueOnce(new ApiError(409, "conflict", "A tool named files_op0 already exists on this agent"));
+    fireEvent.click(screen.getByText("Import 5 tools"));
+    expect(await screen.findByText("A tool named files_op0 already exists on this agent")).toBeTruthy();
   });
 
   it("speaks German", async () => {

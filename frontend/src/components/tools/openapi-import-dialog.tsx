@@ -58,7 +58,7 @@ export function OpenApiImportDialog({ agentId, open, onOpenChange, onImported }:
   const [variables, setVariables] = useState<Record<string, string>>({});
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const { fields, general } = useFormErrors(error, ["spec", "url", "name", "base_url", "name_prefix", "selection", "server_variables"]);
+  const { fields, general } = useFormErrors(error, ["spec", "url", "name", "base_url", "name_prefix"]);
 
   function request(dryRun: boolean): ImportRequest {
     const body: ImportRequest = { dry_run: dryRun };
@@ -189,7 +189,7 @@ export function OpenApiImportDialog({ agentId, open, onOpenChange, onImported }:
                 </span>
               </div>
               <p className="text-sm font-medium">{t("willCreate", { count: selected.size })}</p>
-              <NamePrefixField value={namePrefix} onChange={setNamePrefix} />
+              <NamePrefixField value={namePrefix} onChange={setNamePrefix} serverError={fields.name_prefix} />
               <ServerFields
                 servers={preview.servers ?? []}
                 index={serverIndex}

@@ -8,7 +8,15 @@ import { Select } from "@/components/ui/select";
 import { MAX_PREFIX, prefixProblem, serverUrl, variableValues, type ImportWarning, type PreviewServer } from "./openapi-import-model";
 
 /** The tool-name prefix, so two APIs with a `get_item` can live on one agent. */
-export function NamePrefixField({ value, onChange }: { value: string; onChange: (value: string) => void }) {
+export function NamePrefixField({
+  value,
+  onChange,
+  serverError,
+}: {
+  value: string;
+  onChange: (value: string) => void;
+  serverError?: string;
+}) {
   const t = useTranslations("tools.import");
   const problem = prefixProblem(value);
   return (
@@ -16,13 +24,13 @@ export function NamePrefixField({ value, onChange }: { value: string; onChange: 
       id="openapi-name-prefix"
       label={t("prefixLabel")}
       hint={t("prefixHint")}
-      error={problem ? t(problem === "length" ? "prefixTooLong" : "prefixChars", { max: MAX_PREFIX }) : undefined}
+      error={problem ? t(problem === "length" ? "prefixTooLong" : "prefixChars", { max: MAX_PREFIX }) : serverError}
     >
       <Input
         id="openapi-name-prefix"
         value={value}
         placeholder="stripe_"
-        aria-invalid={problem !== null}
+        aria-invalid={problem !== null || Boolean(serverError)}
         onChange={(event) => onChange(event.target.value)}
       />
     </Field>
