@@ -107,11 +107,14 @@ class SpecWorkers:
         loop = asyncio.get_running_loop()
         slots = self._slots.setdefault(loop, asyncio.Semaphore(self.workers))
         async with slots:
-            future = loop.run_in_executor(
-                self._executor(), _run_in_worker, request, self.max_memory_mb
-            )
+            pool = self._executor()
             try:
-                return await asyncio.wait_for(future, self.timeout_s)
+                # Submitted from a thread: a submit may start a worker process, tens of
+                # milliseconds the event loop should not wait for.
+                submitted = await asyncio.to_thread(
+                    pool.submit, _run_in_worker, request, self.max_memory_mb
+                )
+                return await asyncio.wait_for(asyncio.wrap_future(submitted), self.timeout_s)
             except TimeoutError:
                 self._kill()
                 raise SpecTooComplex(
