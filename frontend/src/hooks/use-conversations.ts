@@ -3,6 +3,7 @@
  * Keys start with the API path, like the hooks in src/lib/api/hooks.ts.
  */
 import useSWR from "swr";
+import useSWRInfinite from "swr/infinite";
 import { api, unwrap, type Schemas } from "@/lib/api/client";
 
 export type Conversation = Schemas["ConversationPublic"];
@@ -12,7 +13,8 @@ export type Traces = Schemas["TracesPublic"];
 export const conversationKeys = {
   list: (agentId: string, limit: number) => ["/api/v1/agents/{agent_id}/conversations", agentId, limit] as const,
   messages: (conversationId: string) => ["/api/v1/conversations/{conversation_id}/messages", conversationId] as const,
-  traces: (conversationId: string) => ["/api/v1/conversations/{conversation_id}/traces", conversationId] as const,
+  traces: (conversationId: string, limit: number, offset: number) =>
+    ["/api/v1/conversations/{conversation_id}/traces", conversationId, limit, offset] as const,
 };
 
 /** True for any page of this agent's conversation list (to refresh after a new chat). */
@@ -43,13 +45,30 @@ export async function fetchMessages(conversationId: string) {
   );
 }
 
-export function useTraces(conversationId: string | null) {
-  return useSWR(conversationId ? conversationKeys.traces(conversationId) : null, async () =>
-    unwrap(
-      await api.GET("/api/v1/conversations/{conversation_id}/traces", {
-        params: { path: { conversation_id: conversationId as string } },
-      }),
-    ),
+/** Runs per page of the traces tab (the API allows up to 100). */
+export const TRACE_PAGE = 20;
+
+/** The key of each page of a conversation's runs; null past the last page (nothing to load). */
+export function tracePageKey(conversationId: string | null, limit: number) {
+  return (index: number, previous: Traces | null) => {
+    if (!conversationId) return null;
+    if (previous && previous.offset + previous.items.length >= previous.total) return null;
+    return conversationKeys.traces(conversationId, limit, index * limit);
+  };
+}
+
+/** A conversation's runs, newest first, a page at a time: `setSize(size + 1)` loads the next. */
+export function useTraces(conversationId: string | null, limit = TRACE_PAGE) {
+  return useSWRInfinite(
+    tracePageKey(conversationId, limit),
+    async ([, id, pageLimit, offset]) =>
+      unwrap(
+        await api.GET("/api/v1/conversations/{conversation_id}/traces", {
+          params: { path: { conversation_id: id }, query: { limit: pageLimit, offset } },
+        }),
+      ),
+    // Loading an older page leaves the newer ones as they are; Refresh reloads them all.
+    { revalidateFirstPage: false },
   );
 }
 

@@ -74,8 +74,9 @@ function SpanRow({ row }: { row: TimelineRow }) {
   );
 }
 
-/** One run (a user turn) as a timeline of its model and tool calls, with its totals. */
-export function TraceTimeline({ run, index }: { run: TraceNode; index: number }) {
+/** One run (a user turn; `number` counts from the conversation's first) as a timeline of its
+ * model and tool calls, with its totals. */
+export function TraceTimeline({ run, number }: { run: TraceNode; number: number }) {
   const t = useTranslations("traces");
   const format = useFormatter();
   const metric = useMetricFormat();
@@ -86,7 +87,7 @@ export function TraceTimeline({ run, index }: { run: TraceNode; index: number })
     <Card data-testid="trace-run" aria-labelledby={headingId} className={cn("flex flex-col gap-3", timeline.errors > 0 && "border-destructive/50")}>
       <div className="flex flex-wrap items-baseline justify-between gap-2">
         <h3 id={headingId} className="font-semibold">
-          {t("run", { number: index + 1 })}
+          {t("run", { number })}
           <span className="text-muted-foreground ml-2 text-xs font-normal">
             {format.dateTime(new Date(run.started_at), { dateStyle: "medium", timeStyle: "medium" })}
           </span>

@@ -12,12 +12,16 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { useConversations, useTraces } from "@/hooks/use-conversations";
 import { Link, usePathname, useRouter } from "@/i18n/navigation";
 import { cn } from "@/lib/utils";
+import { runPages } from "./trace-pages";
 import { TraceTimeline } from "./trace-timeline";
 
-function ConversationTraces({ agentId, conversationId }: { agentId: string; conversationId: string }) {
+type ConversationTracesProps = { agentId: string; conversationId: string; limitPerPage?: number };
+
+/** The conversation's runs, newest first, a page at a time. */
+export function ConversationTraces({ agentId, conversationId, limitPerPage }: ConversationTracesProps) {
   const t = useTranslations("traces");
   const tc = useTranslations("common");
-  const { data, error, isLoading, mutate } = useTraces(conversationId);
+  const { data, error, isLoading, mutate, size, setSize } = useTraces(conversationId, limitPerPage);
 
   if (error && !data) return <ErrorState error={error} onRetry={() => mutate()} />;
   if (isLoading && !data) {
@@ -28,7 +32,9 @@ function ConversationTraces({ agentId, conversationId }: { agentId: string; conv
       </div>
     );
   }
-  const runs = data?.tree ?? [];
+  const { runs, remaining } = runPages(data ?? []);
+  // The page asked for last has not arrived yet.
+  const loadingMore = data !== undefined && data.length < size;
   return (
     <div className="flex flex-col gap-3">
       <div className="flex flex-wrap items-center justify-between gap-2">
@@ -45,8 +51,25 @@ function ConversationTraces({ agentId, conversationId }: { agentId: string; conv
       {runs.length === 0 ? (
         <EmptyState title={t("noRuns")} />
       ) : (
-        runs.map((run, index) => <TraceTimeline key={run.id} run={run} index={index} />)
+        <>
+          <p className="text-muted-foreground text-xs">{t("newestFirst")}</p>
+          {runs.map(({ run, number }) => (
+            <TraceTimeline key={run.id} run={run} number={number} />
+          ))}
+        </>
       )}
+      {error && data ? <ErrorState error={error} onRetry={() => mutate()} /> : null}
+      {remaining > 0 ? (
+        <Button
+          variant="secondary"
+          className="self-center"
+          disabled={loadingMore}
+          aria-busy={loadingMore || undefined}
+          onClick={() => setSize(size + 1)}
+        >
+          {t("more", { count: remaining })}
+        </Button>
+      ) : null}
     </div>
   );
 }
