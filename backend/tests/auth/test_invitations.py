@@ -3,6 +3,7 @@ another's account, and adding an email says nothing about the person behind it."
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -366,3 +367,19 @@ async def test_the_api_document_lists_what_an_invitee_can_be_answered(
     for path in (LOOKUP, ACCEPT, DECLINE, ACCEPT_NEW):
         assert {"404", "409", "410"} <= set(paths[path]["post"]["responses"]), path
     assert "403" in paths[ACCEPT]["post"]["responses"]
+
+
+async def test_two_acceptances_at_once_make_one_account(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    token = (await invite(client, "twice@example.com"))["token"]
+    async with make_client(app) as first, make_client(app) as second:
+        answers = await asyncio.gather(
+            _accept_new(first, token, password="first-password"),
+            _accept_new(second, token, password="second-password"),
+        )
+    assert sorted(a.status_code for a in answers) == [200, 410]
+    winner = "first-password" if answers[0].status_code == 200 else "second-password"
+    loser = "second-password" if winner == "first-password" else "first-password"
+    assert (await _sign_in(app, "twice@example.com", winner)).status_code == 200
+    assert (await _sign_in(app, "twice@example.com", loser)).status_code == 401
