@@ -25,6 +25,7 @@ from app.credentials.service import install_keyring
 from app.database import create_engine, create_sessionmaker
 from app.exceptions import install_exception_handlers
 from app.health import router as health_router
+from app.integrations.importer import import_body_limit
 from app.integrations.router import router as integrations_router
 from app.llm.registry import ModelFactory, close_clients
 from app.llm.router import router as llm_router
@@ -110,7 +111,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost last. Every refusal is inside CORS, so the browser can read it.
     app.add_middleware(RequestGuard)  # NUL, depth: after the rate limit, before any route
     app.add_middleware(IpRateLimit)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_request_bytes,
+        routes=[import_body_limit(settings)],  # a pasted spec may be up to OPENAPI_MAX_BYTES
+    )
     app.add_middleware(CatchUnhandled)
     app.add_middleware(
         CORSMiddleware,

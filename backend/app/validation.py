@@ -223,7 +223,7 @@ class RequestGuard:
         try:
             body = await _read_body(receive)
         except HTTPException as exc:  # the body-size limit
-            refusal = error_body("payload_too_large", str(exc.detail))
+            refusal = error_body(getattr(exc, "code", "payload_too_large"), str(exc.detail))
             await JSONResponse(refusal, exc.status_code)(scope, receive, send)
             return
         if body is None:

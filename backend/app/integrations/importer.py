@@ -11,6 +11,7 @@ All or nothing: the integration, its secret and every tool are written in one tr
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 
 from sqlalchemy import Text, cast, literal, select
@@ -42,7 +43,28 @@ from app.integrations.schemas import (
     ToolPreview,
 )
 from app.llm.tool_limits import agent_tool_warnings
+from app.middleware import RouteBodyLimit
 from app.tools.egress import EgressGuard
+
+IMPORT_PATH = re.compile(r"/api/v1/agents/[^/]+/integrations/import-openapi")
+# Room for the request's other fields (name, secrets, selection, ...).
+_BODY_MARGIN = 64 * 1024
+
+
+def import_body_limit(settings: Settings) -> RouteBodyLimit:
+    """The import route's body limit: a pasted spec of OPENAPI_MAX_BYTES, JSON-escaped (which at
+    most doubles a document's newlines and quotes), fits; `_load_spec` then holds the spec
+    itself to OPENAPI_MAX_BYTES, as it does for a spec fetched by URL."""
+    limit = settings.openapi_max_bytes
+    max_bytes = max(settings.max_request_bytes, 2 * limit + _BODY_MARGIN)
+    return RouteBodyLimit(
+        method="POST",
+        path=IMPORT_PATH,
+        max_bytes=max_bytes,
+        code="spec_too_large",
+        message=f"The request is over {max_bytes:,} bytes; at most {limit:,} bytes of spec can "
+        "be imported (OPENAPI_MAX_BYTES)",
+    )
 
 
 def _too_large(size: str, limit: int) -> SpecTooLarge:
@@ -84,7 +106,10 @@ def _refusal(exc: SpecError) -> AppError:
 
 
 async def _plan(data: OpenAPIImport, settings: Settings, egress: EgressGuard) -> ImportPlan:
-    text, source_url = await _load_spec(data, egress, settings.openapi_max_bytes)
+    try:
+        text, source_url = await _load_spec(data, egress, settings.openapi_max_bytes)
+    except SpecError as exc:  # over OPENAPI_MAX_BYTES: a 413, pasted or by URL
+        raise _refusal(exc) from None
     selection = Selection(**data.selection.model_dump()) if data.selection else None
     request = PlanRequest(
         text=text,
