@@ -15,7 +15,7 @@ URL, which the agent gives, and a key only if that server wants one.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
@@ -25,13 +25,14 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.llm.base import Model
+from app.llm.base import Model, ModelSettings, StreamEvent, ToolSpec
 from app.llm.errors import ProviderAuthError, ProviderBadRequest, ProviderEgressBlocked
+from app.llm.messages import Message
 from app.llm.names import ProviderName
 from app.llm.pricing import known_models
 from app.llm.providers import anthropic, google, openai
 from app.llm.providers.anthropic import AnthropicModel
-from app.llm.providers.common import WORKSPACE_KEYS_HINT
+from app.llm.providers.common import WORKSPACE_KEYS_HINT, public_url
 from app.llm.providers.google import GoogleModel
 from app.llm.providers.openai import OpenAIModel
 from app.llm.retry import RetryPolicy
@@ -219,6 +220,45 @@ class ModelChoice:
     model: str
     api_key: str | None = field(default=None, repr=False)
     base_url: str | None = None
+    # The origin the workspace key was saved for, when it was not sent to `base_url`.
+    key_withheld_for: str | None = None
+
+
+class ProviderKeyNotSent(ProviderAuthError):
+    """The server refused a request made without the workspace key, which was withheld
+    because the agent's base URL is not on the origin the key was saved for."""
+
+    code = "provider_key_not_sent"
+
+
+class KeyNotSent(Model):
+    """A model run without the workspace key; a 401/403 from its server says why."""
+
+    def __init__(self, inner: Model, saved_for: str, base_url: str) -> None:
+        self.inner = inner
+        self.provider = inner.provider
+        self.name = inner.name
+        self.saved_for = saved_for
+        self.base_url = base_url
+
+    async def stream(
+        self,
+        messages: Sequence[Message],
+        tools: Sequence[ToolSpec] = (),
+        settings: ModelSettings | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        try:
+            async for event in self.inner.stream(messages, tools, settings):
+                yield event
+        except ProviderAuthError:
+            raise ProviderKeyNotSent(
+                self.provider,
+                f"The server at {public_url(self.base_url)} refused the request, which was sent "
+                f"without the workspace's {LABELS[ProviderName(self.provider)]} key: that key "
+                f"is saved for {self.saved_for} and is only sent there. Point the agent's "
+                "base URL at that server, or have an admin save a key for this one under "
+                "Provider keys.",
+            ) from None
 
 
 class ModelFactory:
@@ -250,17 +290,32 @@ class ModelFactory:
 
     async def choose(self, session: AsyncSession, agent: AgentModel) -> ModelChoice:
         """The workspace's stored key (and its base URL) first, then the environment's; for
-        `openai_compatible`, the agent's own model_config.base_url wins over the key's."""
+        `openai_compatible`, the agent's own model_config.base_url wins over the key's.
+
+        The stored key goes only to the origin it was saved for: an admin saves it with its
+        base URL, while any member can set an agent's. An agent aimed elsewhere runs without
+        the key (a server that needs none still works); if that server then answers 401/403,
+        the error says why (`provider_key_not_sent`)."""
+        # app.tools.auth imports the tool runtime, which imports this module.
+        from app.tools.auth import credentials_go_to, origin_of, show_origin
+
         api_key, base_url = await self.keys(session, agent.workspace_id, agent.provider)
         agent_base_url = (agent.llm_config or {}).get("base_url")
+        withheld_for: str | None = None
         if agent.provider == ProviderName.openai_compatible.value and agent_base_url:
+            if api_key and not credentials_go_to(base_url, str(agent_base_url)):
+                api_key = None
+                withheld_for = show_origin(origin_of(base_url or ""))
             base_url = str(agent_base_url)
-        return ModelChoice(agent.provider, agent.model, api_key, base_url)
+        return ModelChoice(agent.provider, agent.model, api_key, base_url, withheld_for)
 
     def build(self, choice: ModelChoice) -> Model:
-        return self.get_model(
+        model = self.get_model(
             choice.provider, choice.model, api_key=choice.api_key, base_url=choice.base_url
         )
+        if choice.key_withheld_for is not None:
+            return KeyNotSent(model, choice.key_withheld_for, choice.base_url or "")
+        return model
 
     async def for_agent(self, session: AsyncSession, agent: AgentModel) -> Model:
         """The agent's model. Raises app.llm.errors.LLMError (no key, bad base URL, ...)."""
