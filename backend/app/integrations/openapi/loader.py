@@ -9,7 +9,12 @@ column), and would happily expand a "billion laughs" document. Here:
 - every mapping key is the key's text (`200:` -> "200"); a non-scalar key is refused;
 - aliases share the built value, but count at their full size against MAX_NODES, and at most
   MAX_ALIASES of them; a recursive anchor is refused;
-- nesting deeper than MAX_DEPTH is refused (JSON too).
+- nesting deeper than MAX_DEPTH is refused (JSON too);
+- a NUL or a lone UTF-16 surrogate, which only an escape can put in a string (JSON `\\u0000`,
+  `\\ud800`; YAML `"\\0"`, `"\\x00"`), is refused with its JSON pointer: PostgreSQL stores
+  neither (a 500 at the import) and neither encodes as UTF-8. In human text (`description`,
+  `summary`, `title` values) it is replaced with U+FFFD instead: nothing is called with that text,
+  and one odd character in a long description should not cost the whole document.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from app.integrations.openapi.errors import SpecError, SpecTooComplex
+from app.integrations.openapi.errors import SpecError, SpecTooComplex, pointer
 
 MAX_DEPTH = 128
 MAX_NODES = 2_000_000
@@ -32,6 +37,12 @@ _BOOL = "tag:yaml.org,2002:bool"
 _MERGE = "tag:yaml.org,2002:merge"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _BOOL_12 = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+# An escape that may decode to NUL or to a lone surrogate (JSON and YAML forms); the text holds
+# none as such (JSON and YAML both refuse a raw NUL). A match only means "look closer".
+_BAD_ESCAPE = re.compile(r"\\(?:0|x00|u0000|U00000000|[uU](?:0000)?[dD][89a-fA-F])")
+# Same rule as app.validation.text_problem (not imported: the worker process stays lean).
+_BAD_CHAR = re.compile("[\x00\ud800-\udfff]")
+_HUMAN_TEXT = frozenset({"description", "summary", "title"})
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -174,7 +185,45 @@ def parse_spec_text(text: str) -> dict[str, Any]:
         value = _load_yaml(text)
     if not isinstance(value, dict):
         raise SpecError("The spec must be a JSON or YAML object (an OpenAPI document)")
+    if _BAD_ESCAPE.search(text):
+        _check_text(value)
     return value
+
+
+def _bad_char(text: str) -> str | None:
+    if text.isascii() and "\x00" not in text:
+        return None
+    found = _BAD_CHAR.search(text)
+    if found is None:
+        return None
+    return "a NUL character" if found.group() == "\x00" else "a lone surrogate escape"
+
+
+def _check_text(value: Any) -> None:
+    """Refuse NUL and lone surrogates in keys and strings (naming where), or replace them in
+    human text; see the module docstring."""
+    stack: list[tuple[Any, tuple[str, ...]]] = [(value, ())]
+    seen: set[int] = set()  # YAML aliases share containers: walk each once
+    while stack:
+        item, at = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        entries = item.items() if isinstance(item, dict) else enumerate(item)
+        for key, child in list(entries):
+            where = (*at, str(key))
+            if isinstance(key, str) and (problem := _bad_char(key)):
+                shown = key.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace")
+                where = (*at, shown.decode()[:64])
+                raise SpecError(f"A key holds {problem}, which cannot be stored", pointer(*where))
+            if isinstance(child, str) and (problem := _bad_char(child)):
+                if key in _HUMAN_TEXT and isinstance(item, dict):
+                    item[key] = _BAD_CHAR.sub("\ufffd", child)
+                    continue
+                message = f"The value holds {problem}, which cannot be stored"
+                raise SpecError(message, pointer(*where))
+            if isinstance(child, dict | list):
+                stack.append((child, where))
 
 
 def _load_yaml(text: str) -> Any:
