@@ -41,6 +41,7 @@ from app.llm.base import Model, ToolCall, Usage
 from app.llm.errors import LLMError
 from app.runs.events import MessageComplete, TurnUsage
 from app.runs.tool_calls import ToolOutcome
+from app.storable import storable, storable_text
 from app.tools.base import ToolResult
 from app.traces.recorder import LLMCallTrace, ToolCallTrace, TurnTrace
 
@@ -341,8 +342,14 @@ class TurnStore:
         return round(sum(known), 8)
 
     def _message(self, role: str, content: str, **fields: Any) -> StoredMessage:
+        # Model replies and tool results may hold what the database refuses (NUL, a lone
+        # surrogate): stored with U+FFFD instead of failing the turn.
         message = conversations.new_message(
-            self.conversation_id, self._next_seq, role, content, **fields
+            self.conversation_id,
+            self._next_seq,
+            role,
+            storable_text(content),
+            **{k: storable(v) for k, v in fields.items()},
         )
         self._next_seq += 1
         return message

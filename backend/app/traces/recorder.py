@@ -20,6 +20,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.database import utcnow
+from app.storable import storable, storable_text
 from app.traces.langfuse_export import ExportedSpan, LangfuseExporter
 from app.traces.models import ExecutionTrace
 from app.traces.redaction import redact
@@ -86,7 +87,8 @@ class TurnTrace:
         )
 
     def clean(self, value: Any) -> Any:
-        return _clip(redact(value, self._workspace_id, self._secrets))
+        """Redacted, clipped, and storable (no NUL or lone surrogate: app.storable)."""
+        return storable(_clip(redact(value, self._workspace_id, self._secrets)))
 
     @property
     def run_row(self) -> ExecutionTrace:
@@ -119,7 +121,7 @@ class TurnTrace:
             conversation_id=self.conversation_id,
             parent_id=self._run.row.id,
             kind=kind,
-            name=name[:200],
+            name=storable_text(name[:200]),
             input=clean_input,
             started_at=utcnow(),
         )
@@ -147,14 +149,14 @@ class TurnTrace:
             "input_tokens": input_tokens,
             "output_tokens": output_tokens,
             "cost_usd": cost_usd,
-            "error": error,
+            "error": storable_text(error) if error else None,
         }
         await session.execute(
             update(ExecutionTrace).where(ExecutionTrace.id == self._run.row.id).values(**values)
         )
         self._run.span.end(
             output=clean_output,
-            error=error,
+            error=values["error"],
             metadata={"input_tokens": input_tokens, "output_tokens": output_tokens},
         )
 
@@ -185,10 +187,10 @@ class LLMCallTrace:
         row.input_tokens = input_tokens
         row.output_tokens = output_tokens
         row.cost_usd = cost_usd
-        row.error = error
+        row.error = storable_text(error) if error else None
         self._open.span.end(
             output=row.output,
-            error=error,
+            error=row.error,
             usage={"input": input_tokens, "output": output_tokens},
             cost_usd=cost_usd,
             first_token_at=first_token_at,
