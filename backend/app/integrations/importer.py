@@ -14,6 +14,7 @@ import asyncio
 import re
 from typing import Any
 
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Text, cast, literal, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,6 +46,7 @@ from app.integrations.schemas import (
 from app.llm.tool_limits import agent_tool_warnings
 from app.middleware import RouteBodyLimit
 from app.tools.egress import EgressGuard
+from app.validation import check_http_url
 
 IMPORT_PATH = re.compile(r"/api/v1/agents/[^/]+/integrations/import-openapi")
 # Room for the request's other fields (name, secrets, selection, ...).
@@ -105,6 +107,25 @@ def _refusal(exc: SpecError) -> AppError:
     return AppError(str(exc), code=exc.code, status=exc.status, details=details)
 
 
+def _check_server_urls(plan: ImportPlan) -> None:
+    """422 for a server URL every call would fail on: an IDNA-invalid host (`xn--zz.example`)
+    passes the spec's parser, then the HTTP client refuses it when a request is built."""
+    urls = [("base_url", plan.base_url)] if plan.base_url else []
+    urls += [
+        (f"tool {t.name}", t.request_spec["server"])
+        for t in plan.tools
+        if t.request_spec.get("server")
+    ]
+    for where, url in urls:
+        try:
+            check_http_url(str(url))
+        except PydanticCustomError as exc:
+            raise ValidationFailed(
+                f"The spec's server URL for {where} ({url}) is not usable: {exc.message()}",
+                details={"field": where, "reason": "invalid_url"},
+            ) from None
+
+
 async def _plan(data: OpenAPIImport, settings: Settings, egress: EgressGuard) -> ImportPlan:
     try:
         text, source_url = await _load_spec(data, egress, settings.openapi_max_bytes)
@@ -130,6 +151,7 @@ async def _plan(data: OpenAPIImport, settings: Settings, egress: EgressGuard) ->
         raise _refusal(exc) from None
     if plan.missing_base is not None and not data.dry_run:
         raise _refusal(plan.missing_base)
+    _check_server_urls(plan)
     try:
         plan.auth_config = validate_config(AuthType(plan.auth_type), plan.auth_config)
     except ValueError as exc:

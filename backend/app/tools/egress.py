@@ -39,7 +39,7 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import httpcore
 import httpx
@@ -89,21 +89,45 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
-# (host as the URL spells it, port) -> the address checked for it, for the current request.
-_pins: contextvars.ContextVar[Mapping[tuple[str, int], str] | None] = contextvars.ContextVar(
-    "egress_pins", default=None
-)
+# (host as httpcore connects to it, port) -> the address checked for it, for the current
+# request. The host is the URL's ASCII form (punycode for an internationalised name): that is
+# what httpx hands httpcore, so a pin keyed by the decoded name would never match.
+Pins = Mapping[tuple[str, int], str]
+_pins: contextvars.ContextVar[Pins | None] = contextvars.ContextVar("egress_pins", default=None)
 
 
 def _pin_host(host: str) -> str:
     return host.lower().rstrip(".")
 
 
-class PinnedNetworkBackend(httpcore.AsyncNetworkBackend):
-    """Connects only to the address EgressGuard checked for the host; anything else fails."""
+class AnyURL(Protocol):
+    """httpx.URL or httpx2.URL."""
 
-    def __init__(self, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
-        self._inner = inner or httpcore.AnyIOBackend()
+    @property
+    def scheme(self) -> str: ...
+    @property
+    def raw_host(self) -> bytes: ...
+    @property
+    def port(self) -> int | None: ...
+
+
+def pin(url: AnyURL, address: str) -> contextvars.Token[Pins | None]:
+    """Pin `url`'s host to `address` for the current context (reset with `_pins.reset`)."""
+    port = url.port or (443 if url.scheme == "https" else 80)
+    return _pins.set({(_pin_host(url.raw_host.decode("ascii")), port): address})
+
+
+class _PinnedConnects:
+    """The network backend of both httpcore and httpcore2 (the model SDKs' fork, see
+    app.tools.egress_transport): it connects only to the address the guard checked for the
+    host, and anything else fails. The two libraries have the same interface but their own
+    classes, and each httpx maps only its own httpcore's errors, so each subclass names its
+    library's base class and ConnectError."""
+
+    connect_error: type[Exception]
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
 
     async def connect_tcp(
         self,
@@ -112,10 +136,10 @@ class PinnedNetworkBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+    ) -> Any:
         address = (_pins.get() or {}).get((_pin_host(host), port))
         if address is None:
-            raise httpcore.ConnectError(f"no checked address for {host}:{port}")
+            raise self.connect_error(f"no checked address for {host}:{port}")
         return await self._inner.connect_tcp(
             address,
             port,
@@ -129,32 +153,71 @@ class PinnedNetworkBackend(httpcore.AsyncNetworkBackend):
         path: str,
         timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
         socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise httpcore.ConnectError("unix sockets are not allowed")
+    ) -> Any:
+        raise self.connect_error("unix sockets are not allowed")
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
 
 
+class PinnedNetworkBackend(_PinnedConnects, httpcore.AsyncNetworkBackend):
+    """The pinned network backend for httpcore (the guard's own httpx client)."""
+
+    connect_error = httpcore.ConnectError
+
+    def __init__(self, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
+        super().__init__(inner or httpcore.AnyIOBackend())
+
+
 @functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    # Loading the CA bundle is slow; one context serves every guard.
+def ssl_context() -> ssl.SSLContext:
+    # Loading the CA bundle is slow; one context (a plain ssl.SSLContext) serves every guard
+    # and every model client, httpx's and httpx2's alike.
     return httpx.create_ssl_context(trust_env=False)
 
 
-class PinnedTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport with the pinned network backend (httpx exposes no parameter for it,
-    so the connection pool is replaced with one built the same way)."""
+class PoolLimits(Protocol):
+    """httpx.Limits or httpx2.Limits."""
 
-    def __init__(self, backend: httpcore.AsyncNetworkBackend, limits: httpx.Limits) -> None:
-        super().__init__(verify=_ssl_context(), trust_env=False, limits=limits)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=_ssl_context(),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=backend,
-        )
+    max_connections: int | None
+    max_keepalive_connections: int | None
+    keepalive_expiry: float | None
+
+
+def pinned_pool_options(limits: PoolLimits, backend: _PinnedConnects) -> dict[str, Any]:
+    """Arguments for httpcore's (or httpcore2's) AsyncConnectionPool as httpx builds its own,
+    with the pinned backend: neither httpx takes a network backend, so each transport's pool
+    is replaced with one built from these."""
+    return {
+        "ssl_context": ssl_context(),
+        "max_connections": limits.max_connections,
+        "max_keepalive_connections": limits.max_keepalive_connections,
+        "keepalive_expiry": limits.keepalive_expiry,
+        "network_backend": backend,
+    }
+
+
+class PinnedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport with the pinned network backend."""
+
+    def __init__(self, backend: PinnedNetworkBackend, limits: httpx.Limits) -> None:
+        super().__init__(verify=ssl_context(), trust_env=False, limits=limits)
+        self._pool = httpcore.AsyncConnectionPool(**pinned_pool_options(limits, backend))
+
+
+def parse_url(url: str | httpx.URL, what: str = "a URL") -> httpx.URL:
+    """`url` parsed, its host a valid name; EgressBlocked (`invalid_url`) otherwise. An
+    IDNA-invalid name (`xn--zz.example`) parses, then fails when decoded: that is checked
+    here, before anything uses the host."""
+    try:
+        parsed = httpx.URL(url)
+        parsed.host  # noqa: B018 (decoding the name is the check)
+    except (httpx.InvalidURL, TypeError, UnicodeError, ValueError):
+        raise EgressBlocked(
+            f"Blocked {what}: it is not a valid URL or its host is not a valid domain name",
+            details={"reason": "invalid_url"},
+        ) from None
+    return parsed
 
 
 # --- the guard ------------------------------------------------------------------------------
@@ -202,25 +265,23 @@ class EgressGuard:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    def _allowed(self, host: str, address: Address, port: int) -> bool:
-        names = {host, str(address)}
+    def _allowed(self, names: set[str], address: Address, port: int) -> bool:
+        names = {*names, str(address)}
         return any(e.host in names and e.port in (None, port) for e in self.allowlist)
 
     async def check_url(self, url: str | httpx.URL) -> tuple[httpx.URL, str]:
         """Validate `url` and resolve it to one checked address; raise EgressBlocked."""
-        try:
-            parsed = httpx.URL(url)
-        except (httpx.InvalidURL, TypeError, ValueError):
-            raise EgressBlocked(
-                "Blocked an invalid URL", details={"reason": "invalid_url"}
-            ) from None
+        parsed = parse_url(url)
         if parsed.scheme not in ("http", "https"):
             raise EgressBlocked(
                 f"Blocked a {parsed.scheme or 'scheme-less'} URL: only http and https URLs are "
                 "allowed (no setting changes this)",
                 details={"reason": "scheme", "scheme": parsed.scheme},
             )
-        host = parsed.host.lower().rstrip(".")
+        # Resolved and allowlisted by its ASCII (punycode) form, which DNS and httpcore use;
+        # the allowlist may also name it in Unicode.
+        host = parsed.raw_host.decode("ascii").lower().rstrip(".")
+        names = {host, parsed.host.lower().rstrip(".")}
         if not host:
             raise EgressBlocked("Blocked a URL without a host", details={"reason": "invalid_url"})
         port = parsed.port or (443 if parsed.scheme == "https" else 80)
@@ -240,7 +301,7 @@ class EgressGuard:
         for candidate in candidates:
             address = ipaddress.ip_address(candidate.split("%", 1)[0])
             reason = refusal_reason(address)
-            if reason is not None and not self._allowed(host, address, port):
+            if reason is not None and not self._allowed(names, address, port):
                 allow = host if parsed.port is None else f"{host}:{port}"
                 raise EgressBlocked(
                     f"Blocked {host} ({address}): {reason}. To allow it, add '{allow}' to "
@@ -274,6 +335,7 @@ class EgressGuard:
         timeout = timeout_s or self.settings.tool_default_timeout_s
         limit = max_bytes or self.settings.tool_max_response_bytes
         started = time.perf_counter()
+        parse_url(url)
         try:
             request = self._client.build_request(
                 method,
@@ -285,7 +347,7 @@ class EgressGuard:
                 content=content,
                 timeout=timeout,
             )
-        except httpx.InvalidURL:
+        except (httpx.InvalidURL, UnicodeError):
             raise EgressBlocked(
                 "Blocked an invalid URL", details={"reason": "invalid_url"}
             ) from None
@@ -309,12 +371,19 @@ class EgressGuard:
         hops: list[str] = []
         while True:
             url, address = await self.check_url(request.url)
-            port = url.port or (443 if url.scheme == "https" else 80)
-            token = _pins.set({(_pin_host(url.host), port): address})
+            token = pin(url, address)
             try:
                 response = await self._client.send(request, stream=True)
             except httpx.TimeoutException:
                 raise EgressTimeout(f"{url.host} timed out") from None
+            except UnicodeError:
+                # httpx prepares a redirect's next request even when not following it, and
+                # decoding an IDNA-invalid Location host (`xn--zz.example`) raises there.
+                raise EgressBlocked(
+                    f"Blocked a redirect from {url.host} to an invalid URL: its host is not a "
+                    "valid domain name",
+                    details={"reason": "invalid_url"},
+                ) from None
             except httpx.HTTPError as exc:
                 raise EgressConnectError(
                     f"Could not reach {url.host}: {type(exc).__name__}", details={"host": url.host}
@@ -367,7 +436,7 @@ class EgressGuard:
         self, request: httpx.Request, response: httpx.Response, location: str, timeout_s: float
     ) -> httpx.Request:
         try:
-            target = request.url.join(location)
+            target = parse_url(request.url.join(location), "a redirect")
         except httpx.InvalidURL:
             raise EgressBlocked(
                 "Blocked a redirect to an invalid URL", details={"reason": "invalid_url"}
@@ -378,9 +447,9 @@ class EgressGuard:
             response.status_code in (301, 302) and method not in ("GET", "HEAD")
         ):
             method = "GET" if method != "HEAD" else "HEAD"
-        same_origin = (target.scheme, target.host, target.port) == (
+        same_origin = (target.scheme, target.raw_host, target.port) == (
             request.url.scheme,
-            request.url.host,
+            request.url.raw_host,
             request.url.port,
         )
         headers = {
@@ -390,13 +459,18 @@ class EgressGuard:
             and (same_origin or k.lower() in CROSS_ORIGIN_SAFE_HEADERS)
             and (keep_body or k.lower() not in ("content-type", "content-length"))
         }
-        return self._client.build_request(
-            method,
-            target,
-            headers=headers,
-            content=request.content if keep_body else None,
-            timeout=timeout_s,
-        )
+        try:
+            return self._client.build_request(
+                method,
+                target,
+                headers=headers,
+                content=request.content if keep_body else None,
+                timeout=timeout_s,
+            )
+        except (httpx.InvalidURL, UnicodeError):
+            raise EgressBlocked(
+                "Blocked a redirect to an invalid URL", details={"reason": "invalid_url"}
+            ) from None
 
 
 def app_egress(request: Request) -> EgressGuard:

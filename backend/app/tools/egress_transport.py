@@ -9,8 +9,8 @@ SDK client gets instead an `httpx2.AsyncClient` from `ModelEgress.client`, whose
    odd spellings (`0177.0.0.1`, `010.0.0.1`, `2130706433`), which resolvers and URL parsers
    disagree about;
 2. connects only to the address it checked for that request (the `_pins` context variable of
-   app.tools.egress, read by a network backend for httpcore2), so a second DNS answer
-   (rebinding) is never used, and TLS still verifies the real host name;
+   app.tools.egress, read by its pinned network backend, subclassed for httpcore2), so a
+   second DNS answer (rebinding) is never used, and TLS still verifies the real host name;
 3. never follows a redirect: a 3xx answer is refused, naming the host it pointed to, whatever
    the SDK asked for (`follow_redirects` is a per-request option the SDKs may set).
 
@@ -25,11 +25,7 @@ any other, and its connections are pinned and never redirected.
 from __future__ import annotations
 
 import asyncio
-import functools
 import ipaddress
-import ssl
-from collections.abc import Iterable
-from typing import Any
 
 import httpcore2
 import httpx2
@@ -43,8 +39,11 @@ from app.tools.egress import (
     EgressError,
     EgressGuard,
     EgressTimeout,
-    _pin_host,
+    _PinnedConnects,
     _pins,
+    pin,
+    pinned_pool_options,
+    ssl_context,
 )
 
 # Checking a name can wait on DNS; a request with no connect timeout still gets this bound.
@@ -126,48 +125,13 @@ async def check_server_url(guard: EgressGuard, url: str) -> None:
         return
 
 
-class PinnedNetworkBackend2(httpcore2.AsyncNetworkBackend):
-    """app.tools.egress.PinnedNetworkBackend for httpcore2: connects only to the address the
-    transport checked for the host; anything else fails."""
+class PinnedNetworkBackend2(_PinnedConnects, httpcore2.AsyncNetworkBackend):
+    """The pinned network backend (app.tools.egress) for httpcore2."""
+
+    connect_error = httpcore2.ConnectError
 
     def __init__(self, inner: httpcore2.AsyncNetworkBackend | None = None) -> None:
-        self._inner = inner or httpcore2.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore2.AsyncNetworkStream:
-        address = (_pins.get() or {}).get((_pin_host(host), port))
-        if address is None:
-            raise httpcore2.ConnectError(f"no checked address for {host}:{port}")
-        return await self._inner.connect_tcp(
-            address,
-            port,
-            timeout=timeout,
-            local_address=local_address,
-            socket_options=socket_options,
-        )
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's signature)
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore2.AsyncNetworkStream:
-        raise httpcore2.ConnectError("unix sockets are not allowed")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
-
-
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    # Loading the CA bundle is slow; one context serves every model client.
-    return httpx2.create_ssl_context(trust_env=False)
+        super().__init__(inner or httpcore2.AnyIOBackend())
 
 
 class GuardedTransport(httpx2.AsyncBaseTransport):
@@ -182,25 +146,19 @@ class GuardedTransport(httpx2.AsyncBaseTransport):
         self.guard = guard
         limits = limits or httpx2.Limits(max_connections=100, max_keepalive_connections=20)
         self._inner = httpx2.AsyncHTTPTransport(
-            verify=_ssl_context(), trust_env=False, limits=limits
+            verify=ssl_context(), trust_env=False, limits=limits
         )
-        # httpx2 takes no network backend: its pool is replaced by one built the same way.
         self._inner._pool = httpcore2.AsyncConnectionPool(
-            ssl_context=_ssl_context(),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=PinnedNetworkBackend2(network_backend),
+            **pinned_pool_options(limits, PinnedNetworkBackend2(network_backend))
         )
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         host = request.url.raw_host.decode("ascii")
-        port = request.url.port or (443 if request.url.scheme == "https" else 80)
         try:
             address = await self._check(request, host)
         except EgressError as error:
             raise EgressRefused(error, request) from None
-        token = _pins.set({(_pin_host(host), port): address})
+        token = pin(request.url, address)
         try:
             response = await self._inner.handle_async_request(request)
         finally:
