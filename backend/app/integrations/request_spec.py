@@ -46,7 +46,13 @@ def refit(request_spec: dict[str, Any], path: str, input_schema: dict[str, Any])
             details={"placeholders": missing},
         )
     old = [p for p in request_spec.get("parameters") or [] if isinstance(p, dict)]
-    parameters = [p for p in old if p.get("in") != "path" and known(str(p.get("arg")))]
+    # An argument that now fills a placeholder goes to the path only (a query parameter moved
+    # into the path).
+    parameters = [
+        p
+        for p in old
+        if p.get("in") != "path" and known(str(p.get("arg"))) and p.get("arg") not in placeholders
+    ]
     for placeholder in placeholders:
         described = next(
             (p for p in old if p.get("in") == "path" and p.get("name") == placeholder), None

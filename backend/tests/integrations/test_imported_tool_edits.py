@@ -131,3 +131,14 @@ async def test_a_body_added_by_hand_is_sent_as_json(
     assert request.method == "POST"
     assert (request.path, request.query) == ("/pets/.7", {"tags": ["x"]})
     assert request.json() == {"name": "Rex"}
+
+
+async def test_a_query_parameter_moved_into_the_path_is_sent_once_in_the_path(
+    client: httpx.AsyncClient, tool: dict[str, Any], tool_server: FakeToolServer
+) -> None:
+    patched = await client.patch(
+        f"/api/v1/tools/{tool['id']}", json={"path": "/pets/{petId}/tagged/{tags}"}
+    )
+    assert patched.status_code == 200, patched.text
+    request = await call(client, tool_server, tool["id"], {"petId": "7", "tags": ["a", "b"]})
+    assert (request.path, request.query) == ("/pets/.7/tagged/a,b", {})
