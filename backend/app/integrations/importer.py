@@ -31,6 +31,7 @@ from app.integrations.auth_types import (
 )
 from app.integrations.models import Integration, Tool
 from app.integrations.openapi import ImportPlan, Selection, SpecError, SpecTooLarge, SpecWarning
+from app.integrations.openapi.errors import pointer
 from app.integrations.openapi.worker import PlanRequest, spec_workers
 from app.integrations.schemas import (
     ImportWarning,
@@ -45,6 +46,7 @@ from app.integrations.schemas import (
 )
 from app.llm.tool_limits import agent_tool_warnings
 from app.middleware import RouteBodyLimit
+from app.tools.auth import credentials_go_to, origin_of, show_origin
 from app.tools.egress import EgressGuard
 from app.validation import check_http_url
 
@@ -160,6 +162,7 @@ async def _plan(data: OpenAPIImport, settings: Settings, egress: EgressGuard) ->
             SpecWarning(f"Auth left as none: {exc}", "/components/securitySchemes")
         )
         plan.auth_type, plan.auth_config = AuthType.none.value, {}
+    plan.warnings.extend(_foreign_server_warnings(plan))
     if plan.too_many and not data.dry_run:
         raise ValidationFailed(
             f"The spec has {plan.total_operations} operations; at most {plan.max_tools} can be "
@@ -169,6 +172,29 @@ async def _plan(data: OpenAPIImport, settings: Settings, egress: EgressGuard) ->
             details={"total_operations": plan.total_operations, "max_tools": plan.max_tools},
         )
     return plan
+
+
+def _foreign_server_warnings(plan: ImportPlan) -> list[SpecWarning]:
+    """Operations served from another origin than base_url, when the integration has auth:
+    credentials never leave base_url's origin (app.tools.http), so every call of such an
+    operation will be refused. Decided here, not in the worker: only now is the auth final."""
+    if plan.auth_type == AuthType.none.value or not plan.base_url:
+        return []
+    home = show_origin(origin_of(plan.base_url))
+    found = []
+    for tool in plan.tools:
+        server = tool.request_spec.get("server")
+        if server and not credentials_go_to(plan.base_url, server):
+            found.append(
+                SpecWarning(
+                    f"{tool.method} {tool.path} is served from {show_origin(origin_of(server))}, "
+                    f"not {home}: its calls will be refused, because the integration's "
+                    f"credentials are only sent to {home}. To use it, import this operation as "
+                    f"a separate integration (base_url {server}) with its own credentials",
+                    pointer("paths", tool.path, tool.method.lower()),
+                )
+            )
+    return found
 
 
 async def _vendor_warnings(
