@@ -4,8 +4,8 @@
 query, header, cookie, body), its style/explode, the body's media type and an operation's own
 server. Existing imported tools keep null and today's mapping until imported again.
 
-Revision ID: 0003_tool_requests
-Revises: 0002
+Revision ID: 0004_tool_requests
+Revises: 0003_invitations
 Create Date: 2026-12-01 20:40:00
 """
 
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0003_tool_requests"
-down_revision: str | None = "0002"
+revision: str = "0004_tool_requests"
+down_revision: str | None = "0003_invitations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
