@@ -11,17 +11,20 @@ All or nothing: the integration, its secret and every tool are written in one tr
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import uuid
 from typing import Any
 
 from pydantic_core import PydanticCustomError
-from sqlalchemy import Text, cast, literal, select
+from sqlalchemy import ColumnElement, Text, bindparam, cast, insert, literal, select
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.agents.models import Agent
 from app.config import Settings
-from app.exceptions import AppError, ValidationFailed
+from app.exceptions import AppError, ConflictError, ValidationFailed
 from app.integrations import service
 from app.integrations.auth_types import (
     AuthType,
@@ -238,15 +241,80 @@ def _public(
     )
 
 
-def _stored_json(session: AsyncSession, text: str | None) -> Any:
-    """The worker's JSON text as the column's value, without decoding it here and encoding it
-    again at flush (Stripe's 4 MB spec: a few hundred ms of the event loop)."""
-    if text is None:
-        return None
-    value = literal(text, Text())
+def _json_value(session: AsyncSession, value: ColumnElement[str]) -> ColumnElement[Any]:
+    """JSON text as a JSON column's value: nothing for SQLAlchemy to encode on the event loop."""
     if session.get_bind().dialect.name == "postgresql":
         return cast(value, JSONB())
     return value  # SQLite keeps JSON as text
+
+
+def _stored_json(session: AsyncSession, text: str | None) -> Any:
+    """The worker's JSON text as the column's value, without decoding it here and encoding it
+    again at flush (Stripe's 4 MB spec: a few hundred ms of the event loop)."""
+    return None if text is None else _json_value(session, literal(text, Text()))
+
+
+def _tool_previews(plan: ImportPlan, timeout_s: float) -> list[ToolPreview]:
+    return [
+        ToolPreview(
+            name=t.name,
+            description=t.description,
+            method=t.method,
+            path=t.path,
+            input_schema=t.input_schema,
+            timeout_s=timeout_s,
+        )
+        for t in plan.tools
+    ]
+
+
+def _tool_rows(
+    plan: ImportPlan,
+    previews: list[ToolPreview],
+    ids: tuple[uuid.UUID, uuid.UUID],
+    timeout_s: float,
+) -> list[dict[str, Any]]:
+    """Insert parameters of the tools (ids set on their previews too), their JSON columns as
+    text. For 128 tools this and the previews are tens of ms of CPU: run in a thread."""
+    integration_id, agent_id = ids
+    rows = []
+    for tool, preview in zip(plan.tools, previews, strict=True):
+        preview.id = uuid.uuid4()
+        rows.append(
+            {
+                "id": preview.id,
+                "integration_id": integration_id,
+                "agent_id": agent_id,
+                "name": tool.name,
+                "description": tool.description,
+                "method": tool.method,
+                "path": tool.path,
+                "input_schema_json": json.dumps(tool.input_schema, separators=(",", ":")),
+                "request_spec_json": json.dumps(tool.request_spec, separators=(",", ":")),
+                "timeout_s": timeout_s,
+                "enabled": True,
+            }
+        )
+    return rows
+
+
+async def _insert_tools(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """One multi-row INSERT of the prepared rows (no ORM objects to build on the event loop)."""
+    if not rows:
+        return
+    statement = insert(Tool.metadata.tables[Tool.__tablename__]).values(
+        input_schema=_json_value(session, bindparam("input_schema_json", type_=Text())),
+        request_spec=_json_value(session, bindparam("request_spec_json", type_=Text())),
+    )
+    try:
+        await session.execute(statement, rows)
+    except IntegrityError:
+        # A tool of that name was added since ensure_tool_names_free: the 409 of
+        # service.commit_or_conflict.
+        await session.rollback()
+        raise ConflictError(
+            "This agent already has a tool with that name", code="conflict:tool_name"
+        ) from None
 
 
 async def import_openapi(
@@ -268,19 +336,11 @@ async def import_openapi(
         secrets=masks,
         missing_secrets=sorted(required_secrets(auth_type, plan.auth_config) - set(masks)),
     )
-    tools = [
-        ToolPreview(
-            name=t.name,
-            description=t.description,
-            method=t.method,
-            path=t.path,
-            input_schema=t.input_schema,
-            timeout_s=timeout_s,
-        )
-        for t in plan.tools
-    ]
+    # Building the previews and the response (128 schemas, every operation) is CPU work for
+    # tens of ms: done in threads, so the event loop stays free.
+    tools = await asyncio.to_thread(_tool_previews, plan, timeout_s)
     if data.dry_run:
-        return _public(plan, preview, tools, warnings, dry_run=True)
+        return await asyncio.to_thread(_public, plan, preview, tools, warnings, dry_run=True)
 
     integration = Integration(
         agent_id=agent.id,
@@ -295,23 +355,9 @@ async def import_openapi(
     session.add(integration)
     await session.flush()
     await service.write_secrets(session, agent.workspace_id, integration, dict(data.secrets))
-    rows = [
-        Tool(
-            integration_id=integration.id,
-            agent_id=agent.id,
-            name=t.name,
-            description=t.description,
-            method=t.method,
-            path=t.path,
-            input_schema=t.input_schema,
-            request_spec=t.request_spec,
-            timeout_s=timeout_s,
-        )
-        for t in plan.tools
-    ]
-    session.add_all(rows)
+    ids = (integration.id, agent.id)
+    rows = await asyncio.to_thread(_tool_rows, plan, tools, ids, timeout_s)
+    await _insert_tools(session, rows)
     await service.commit_or_conflict(session)
     preview.id = integration.id
-    for preview_tool, row in zip(tools, rows, strict=True):
-        preview_tool.id = row.id
-    return _public(plan, preview, tools, warnings, dry_run=False)
+    return await asyncio.to_thread(_public, plan, preview, tools, warnings, dry_run=False)
