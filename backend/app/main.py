@@ -48,6 +48,20 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
+def build_routes(app: FastAPI) -> None:
+    """Build every route's request handler now. FastAPI builds an included router's routes
+    (dependency analysis, validators) when the first request passes through it: tens of ms of
+    the event loop inside some user's request after each start (the first OpenAPI preview:
+    50 ms). Duck-typed: a FastAPI that builds them eagerly has nothing to do here."""
+    pending: list[object] = list(app.router.routes)
+    while pending:
+        route = pending.pop()
+        for build in ("effective_candidates", "effective_low_priority_routes"):
+            method = getattr(route, build, None)
+            if callable(method):
+                pending.extend(method())
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level.upper())
@@ -88,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.rate_limiter = create_rate_limiter(settings)
         app.state.ws_frame_guard = ws_frame_guard_for(app.state.rate_limiter)
         await start_runs(app, settings)
+        build_routes(app)
         try:
             yield
         finally:
