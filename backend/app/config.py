@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     tool_max_response_bytes: int = 1024 * 1024
     tool_default_timeout_s: float = 30.0
     tool_max_redirects: int = 5
+    # How long a host's checked DNS answer is reused (0: resolve on every request). Every
+    # connection still goes only to an address that passed the check.
+    egress_dns_cache_s: float = 30.0
 
     # OpenAPI import: documents are parsed in worker processes under these budgets.
     openapi_max_bytes: int = 16 * 1024 * 1024

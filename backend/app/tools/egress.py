@@ -3,12 +3,13 @@
 Every request goes through `EgressGuard.request`, which
 
 1. accepts only http and https URLs;
-2. resolves the host (every A and AAAA answer) and refuses the request if any answer is not a
-   public address: loopback, private, link-local (cloud metadata 169.254.169.254), unspecified
-   (0.0.0.0), multicast, reserved, IPv4-mapped/6to4/NAT64 IPv6 wrapping such an address; IP
-   literals in any spelling (`2130706433`, `0x7f.1`, `0177.0.0.1`, `[::ffff:127.0.0.1]`) are
-   parsed and checked the same way. Hosts (or `host:port`) on TOOL_ALLOWED_PRIVATE_HOSTS are
-   exempt;
+2. resolves the host (every A and AAAA answer; the system resolver's answer is reused for
+   EGRESS_DNS_CACHE_S, and checked again on every use) and refuses the request if any answer is
+   not a public address: loopback, private, link-local (cloud metadata 169.254.169.254),
+   unspecified (0.0.0.0), multicast, reserved, IPv4-mapped/6to4/NAT64 IPv6 wrapping such an
+   address; IP literals in any spelling (`2130706433`, `0x7f.1`, `0177.0.0.1`,
+   `[::ffff:127.0.0.1]`) are parsed and checked the same way. Hosts (or `host:port`) on
+   TOOL_ALLOWED_PRIVATE_HOSTS are exempt;
 3. pins the connection to the checked address: the transport's network backend connects only
    to addresses this module checked for that host, so a second DNS answer (rebinding) is never
    used, and TLS still verifies the real host name;
@@ -37,6 +38,7 @@ import ipaddress
 import socket
 import ssl
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Protocol
@@ -241,6 +243,33 @@ class EgressResponse:
         return next((v for k, v in self.headers if k.lower() == lowered), None)
 
 
+class DnsCache:
+    """A resolver's answers by (host, port) for `ttl_s` seconds, at most `size` hosts.
+
+    Only answers are kept, never a verdict: `check_url` checks the addresses on every use."""
+
+    def __init__(self, ttl_s: float, size: int = 1024) -> None:
+        self.ttl_s = ttl_s
+        self.size = size
+        self._answers: OrderedDict[tuple[str, int], tuple[float, list[str]]] = OrderedDict()
+
+    async def resolve(self, resolver: Resolver, host: str, port: int) -> list[str]:
+        if self.ttl_s <= 0:
+            return await resolver(host, port)
+        key = (host, port)
+        now = time.monotonic()
+        cached = self._answers.get(key)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        answer = await resolver(host, port)
+        if answer:
+            self._answers[key] = (now + self.ttl_s, answer)
+            self._answers.move_to_end(key)
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+        return answer
+
+
 class EgressGuard:
     """The shared, guarded HTTP client for tool calls, OAuth token requests and spec URLs."""
 
@@ -254,6 +283,10 @@ class EgressGuard:
         self.settings = settings
         self.allowlist = parse_allowlist(settings.tool_allowed_private_host_list)
         self.resolver = resolver or system_resolver
+        # Answers of the system resolver are reused for a short while: without it every model
+        # call would wait for a DNS lookup (getaddrinfo has no cache of its own here). An
+        # injected resolver (tests) is asked every time unless a test sets the cache itself.
+        self.dns_cache = DnsCache(settings.egress_dns_cache_s if resolver is None else 0.0)
         limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
         self._client = httpx.AsyncClient(
             transport=PinnedTransport(PinnedNetworkBackend(network_backend), limits),
@@ -290,7 +323,7 @@ class EgressGuard:
             candidates = [str(literal)]
         else:
             try:
-                candidates = await self.resolver(host, port)
+                candidates = await self.dns_cache.resolve(self.resolver, host, port)
             except (OSError, UnicodeError):
                 raise EgressConnectError(
                     f"Could not resolve host '{host}'", details={"host": host}
