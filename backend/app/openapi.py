@@ -10,7 +10,7 @@ are added here, from each route's shape, rather than by hand in each router:
 | 403    | it authenticates (role, cross-origin cookie write)                                 |
 | 404    | it has path parameters or changes something (a referenced row is gone)            |
 | 409    | it changes something (POST, PUT, PATCH, DELETE)                                    |
-| 413    | it takes a body (over MAX_REQUEST_BYTES)                                           |
+| 413    | it takes a body (over MAX_REQUEST_BYTES; the OpenAPI import: OPENAPI_MAX_BYTES)    |
 | 422    | always: a NUL in a header or the query (app.validation); parameters, the body       |
 | 429    | it is under /api/ (the per-address and per-user rate limits)                       |
 | 503    | always: the database is busy or down (Retry-After)                                 |
