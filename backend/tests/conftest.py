@@ -35,6 +35,7 @@ from app.config import Environment, Settings
 from app.main import create_app
 from app.migrations import upgrade_async
 from app.models import Base
+from tests.canary import Canary
 from tests.dbutil import create_database, drop_database
 
 BASE_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -226,3 +227,11 @@ def api_token() -> str:
 def other_api_token() -> str:
     """A real API key of workspace B (owner role)."""
     return OWNER_B.api_key
+
+
+@pytest.fixture
+async def canary() -> AsyncIterator[Canary]:
+    """A loopback listener no allowlist names: tests assert it saw no connection."""
+    listener = await Canary().start()
+    yield listener
+    await listener.close()

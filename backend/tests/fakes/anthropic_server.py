@@ -191,11 +191,7 @@ class FakeAnthropic(FakeServer):
         return {"type": "error", "error": {"type": kind, "message": message}}
 
     def refusal(self, request: Recorded) -> HttpError | None:
-        try:
-            body = request.json()
-        except ValueError:
-            return None
-        problems = tool_problems(body.get("tools") or []) if isinstance(body, dict) else []
+        problems = tool_problems(request.tools())
         return HttpError(400, message=problems[0]) if problems else None
 
     def read_turn(self, request: Recorded) -> Turn:

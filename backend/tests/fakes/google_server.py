@@ -208,11 +208,7 @@ class FakeGoogle(FakeServer):
         return {"error": {"code": error.status, "message": message, "status": status}}
 
     def refusal(self, request: Recorded) -> HttpError | None:
-        try:
-            body = request.json()
-        except ValueError:
-            return None
-        problems = tool_problems(body.get("tools") or []) if isinstance(body, dict) else []
+        problems = tool_problems(request.tools())
         return HttpError(400, message="\n".join(problems)) if problems else None
 
     def read_turn(self, request: Recorded) -> Turn:

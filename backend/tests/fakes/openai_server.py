@@ -191,11 +191,7 @@ class FakeOpenAI(FakeServer):
         }
 
     def refusal(self, request: Recorded) -> HttpError | None:
-        try:
-            body = request.json()
-        except ValueError:
-            return None
-        return tool_refusal(body.get("tools") or []) if isinstance(body, dict) else None
+        return tool_refusal(request.tools())
 
     def read_turn(self, request: Recorded) -> Turn:
         body = request.json()

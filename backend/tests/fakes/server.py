@@ -98,6 +98,14 @@ class Recorded:
     def json(self) -> Any:
         return json.loads(self.body)
 
+    def tools(self) -> list[Any]:
+        """The body's `tools`, [] when the body is not a JSON object (what `refusal` checks)."""
+        try:
+            body = self.json()
+        except ValueError:
+            return []
+        return (body.get("tools") or []) if isinstance(body, dict) else []
+
 
 CUT = object()  # a marker in a rendered body: drop the connection here
 

@@ -13,7 +13,6 @@ from fastapi import FastAPI
 
 from tests.tools.conftest import (  # noqa: F401 (fixtures)
     GuardFactory,
-    canary,
     make_guard,
     oauth_server,
     second_server,

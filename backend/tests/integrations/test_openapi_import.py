@@ -11,9 +11,9 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from app.integrations.models import Integration, Tool
+from tests.canary import Canary
 from tests.fakes.http_tool_server import FakeToolServer, json_reply
 from tests.integrations.conftest import assert_error
-from tests.tools.conftest import Canary
 
 PETSTORE: dict[str, Any] = {
     "openapi": "3.0.3",

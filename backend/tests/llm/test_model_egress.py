@@ -11,7 +11,7 @@ network backend); no real DNS query is made.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,10 +27,10 @@ from app.llm.providers.openai import OpenAIModel
 from app.llm.registry import KeySource, ModelFactory
 from app.tools.egress import EgressGuard, Resolver
 from app.tools.egress_transport import GuardedTransport, ModelEgress
+from tests.canary import Canary, RecordingBackend2, canary_on
 from tests.fakes.server import HttpError, Reply, Step, Text
 from tests.llm.conftest import collect, fake_server
-from tests.tools.conftest import Canary, fake_resolver
-from tests.tools.test_model_transport import RecordingBackend2, canary_on
+from tests.tools.conftest import fake_resolver
 
 PROVIDERS = ("openai", "anthropic", "google", "openai_compatible")
 ENV = {
@@ -112,13 +112,6 @@ async def model_at(
         agent.llm_config = {"base_url": url}
         models = make_factory(**factory)
     return models, await models.for_agent(None, agent)  # type: ignore[arg-type]
-
-
-@pytest.fixture
-async def canary() -> AsyncIterator[Canary]:
-    listener = await Canary().start()
-    yield listener
-    await listener.close()
 
 
 async def refused(model: Model) -> LLMError:

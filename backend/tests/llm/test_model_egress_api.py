@@ -25,6 +25,7 @@ from app.tools.egress import EgressGuard
 from app.tools.egress_transport import ModelEgress
 from app.tools.registry import load_agent_tools
 from app.tools.runtime import ToolRuntime
+from tests.canary import Canary
 from tests.conftest import OWNER_A
 from tests.fakes.http_tool_server import FakeToolServer, json_reply
 from tests.playground.conftest import (  # noqa: F401 (fixtures)
@@ -33,7 +34,7 @@ from tests.playground.conftest import (  # noqa: F401 (fixtures)
     server_url,
     use_model,
 )
-from tests.tools.conftest import Canary, fake_resolver
+from tests.tools.conftest import fake_resolver
 
 KEYS = "/api/v1/workspace/provider-keys"
 AGENTS = "/api/v1/agents"
@@ -50,13 +51,6 @@ ENV = {
     "google": ("google_api_key", "google_gemini_base_url"),
 }
 Swap = Callable[..., EgressGuard]
-
-
-@pytest.fixture
-async def canary() -> AsyncIterator[Canary]:
-    listener = await Canary().start()
-    yield listener
-    await listener.close()
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
-"""Fixtures for tool tests: real local HTTP servers, a canary listener, guard factories."""
+"""Fixtures for tool tests: real local HTTP servers, guard factories (the canary listener is in
+tests/canary.py, its fixture in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any
 
@@ -13,59 +13,6 @@ from app.config import Settings
 from app.tools.egress import EgressGuard, Resolver
 from tests.fakes.http_tool_server import FakeToolServer
 from tests.fakes.oauth_server import FakeOAuthServer
-
-
-class Canary:
-    """A listener on 127.0.0.1 that is never on the allowlist: it must see no connection."""
-
-    def __init__(self) -> None:
-        self.connections = 0
-        self.server: asyncio.Server | None = None
-
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.connections += 1
-        writer.close()
-
-    async def start(self) -> Canary:
-        self.server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
-        return self
-
-    @property
-    def port(self) -> int:
-        assert self.server is not None
-        return int(self.server.sockets[0].getsockname()[1])
-
-    async def close(self) -> None:
-        assert self.server is not None
-        self.server.close()
-        await self.server.wait_closed()
-
-
-class RecordingBackend(httpcore.AsyncNetworkBackend):
-    """The real network backend, recording every address it is asked to connect to."""
-
-    def __init__(self) -> None:
-        self.inner = httpcore.AnyIOBackend()
-        self.connects: list[tuple[str, int]] = []
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        self.connects.append((host, port))
-        return await self.inner.connect_tcp(host, port, timeout, local_address, socket_options)
-
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        raise AssertionError("unix socket connect attempted")
-
-    async def sleep(self, seconds: float) -> None:
-        await self.inner.sleep(seconds)
 
 
 def fake_resolver(table: dict[str, list[str]]) -> Resolver:
@@ -104,13 +51,6 @@ async def make_guard() -> AsyncIterator[GuardFactory]:
     yield make
     for guard in guards:
         await guard.aclose()
-
-
-@pytest.fixture
-async def canary() -> AsyncIterator[Canary]:
-    listener = await Canary().start()
-    yield listener
-    await listener.close()
 
 
 @pytest.fixture

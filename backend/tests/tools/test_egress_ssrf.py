@@ -12,8 +12,9 @@ import pytest
 
 from app.tools.addresses import AllowEntry, parse_allowlist
 from app.tools.egress import ALLOW_SETTING, EgressBlocked, EgressError
+from tests.canary import Canary, RecordingBackend
 from tests.fakes.http_tool_server import FakeToolServer
-from tests.tools.conftest import Canary, GuardFactory, RecordingBackend, fake_resolver
+from tests.tools.conftest import GuardFactory, fake_resolver
 
 RESOLVER_TABLE = {
     "localhost": ["127.0.0.1", "::1"],

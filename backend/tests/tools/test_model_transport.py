@@ -9,9 +9,7 @@ through an injected table, never real DNS.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 import httpcore2
 import httpx2
@@ -20,46 +18,10 @@ import pytest
 from app.config import Settings
 from app.tools.egress import EgressGuard, Resolver
 from app.tools.egress_transport import EgressRefused, ModelEgress, odd_ip_spelling
+from tests.canary import Canary, RecordingBackend2, canary_on
 from tests.fakes.http_tool_server import FakeToolServer, json_reply
-from tests.tools.conftest import Canary, fake_resolver
+from tests.tools.conftest import fake_resolver
 from tests.tools.test_egress_ssrf import LOOPBACK_PAYLOADS, PRIVATE_PAYLOADS, RESOLVER_TABLE
-
-
-class RecordingBackend2(httpcore2.AsyncNetworkBackend):
-    """httpcore2's real network backend, recording every address it is asked to connect to."""
-
-    def __init__(self) -> None:
-        self.inner = httpcore2.AnyIOBackend()
-        self.connects: list[tuple[str, int]] = []
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore2.AsyncNetworkStream:
-        self.connects.append((host, port))
-        return await self.inner.connect_tcp(host, port, timeout, local_address, socket_options)
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore2.AsyncNetworkStream:
-        raise AssertionError("unix socket connect attempted")
-
-    async def sleep(self, seconds: float) -> None:
-        await self.inner.sleep(seconds)
-
-
-async def canary_on(host: str, port: int) -> Canary:
-    """A canary on another loopback address (127.0.0.2) and a given port."""
-    listener = Canary()
-    listener.server = await asyncio.start_server(listener._accept, host, port)
-    return listener
 
 
 def model_egress(
@@ -70,13 +32,6 @@ def model_egress(
     settings = Settings(_env_file=None, tool_allowed_private_hosts=",".join(allow))  # type: ignore[call-arg]
     guard = EgressGuard(settings, resolver=resolver or fake_resolver(RESOLVER_TABLE))
     return ModelEgress(guard, network_backend=backend)
-
-
-@pytest.fixture
-async def canary() -> AsyncIterator[Canary]:
-    listener = await Canary().start()
-    yield listener
-    await listener.close()
 
 
 @pytest.fixture
