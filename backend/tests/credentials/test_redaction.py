@@ -16,7 +16,6 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from pydantic import SecretStr
 from uvicorn.logging import AccessFormatter
@@ -31,15 +30,14 @@ from app.credentials.redact import (
     workspace_secrets,
 )
 from app.llm.testing import ScriptedModel, text
-from app.main import create_app
 from app.runs.runner import run_agent
-from tests.conftest import OWNER_A, OWNER_B, make_client, make_settings
+from tests.conftest import OWNER_A, OWNER_B
 from tests.fakes.http_tool_server import FakeToolServer, RecordedRequest, json_reply
 from tests.fakes.http_tool_server import Reply as ReplyTuple
 from tests.fakes.oauth_server import FakeOAuthServer
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.server import Call, Reply, Text
-from tests.playground.conftest import open_playground, serve
+from tests.playground.conftest import agent_with_tools, live_app, open_playground, running
 from tests.runs.helpers import create_agent
 from tests.runs.test_runner import collect, conversation_of
 from tests.tools.conftest import GuardFactory, make_guard, oauth_server  # noqa: F401 (fixtures)
@@ -152,22 +150,17 @@ async def test_one_workspace_s_secrets_never_touch_another_s_traces(
     other_client: httpx.AsyncClient,
     forget_owners: None,
 ) -> None:
-    agent = (
-        await other_client.post(
-            "/api/v1/agents", json={"name": "B", "provider": "openai", "model": "gpt-4o"}
-        )
-    ).json()
     # B stores a common word as a secret: A's text must not change.
-    stored = await other_client.post(
-        f"/api/v1/agents/{agent['id']}/integrations",
-        json={
+    await agent_with_tools(
+        other_client,
+        {"name": "B", "provider": "openai", "model": "gpt-4o"},
+        {
             "name": "B's API",
             "base_url": "https://b.example.com",
             "auth_type": "bearer",
             "secrets": {"token": "Echo"},
         },
     )
-    assert stored.status_code == 201, stored.text
     assert "Echo" in workspace_secrets(OWNER_B.workspace_id)
     a_trace = await _trace_text(client, app, OWNER_A.workspace_id, "Echo, echo: reply Echo")
     assert "Echo, echo: reply Echo" in a_trace and REDACTED not in a_trace
@@ -295,45 +288,24 @@ async def test_an_echoed_secret_reaches_no_frame_message_trace_log_or_model(
     auth, secret = _case(kind)
     script = [Reply([Call("echo", {"q": "hello"})]), Reply([Text("done")])]
     async with FakeOpenAI(script) as llm:
-        app = create_app(
-            make_settings(
-                settings.resolved_database_url,
-                tmp_data_dir,
-                tool_allowed_private_hosts="127.0.0.1",
-                openai_api_key=SecretStr("sk-redaction-test-key"),
-                openai_base_url=f"{llm.base_url}/v1",
-                llm_max_retries=0,
-            )
+        app = live_app(
+            settings,
+            tmp_data_dir,
+            openai_api_key=SecretStr("sk-redaction-test-key"),
+            openai_base_url=f"{llm.base_url}/v1",
         )
         with caplog.at_level(logging.INFO):
-            async with (
-                LifespanManager(app),
-                serve(app) as url,
-                make_client(app, OWNER_A.api_key) as rest,
-            ):
-                agent = (
-                    await rest.post(
-                        "/api/v1/agents",
-                        json={"name": "Echo", "provider": "openai", "model": "gpt-4o-mini"},
-                    )
-                ).json()
-                integration = await rest.post(
-                    f"/api/v1/agents/{agent['id']}/integrations",
-                    json={"name": "Echo API", "base_url": echo_api.url, **auth},
-                )
-                assert integration.status_code == 201, integration.text
-                tool = await rest.post(
-                    f"/api/v1/integrations/{integration.json()['id']}/tools",
-                    json={
+            async with running(app) as (url, rest):
+                agent = await agent_with_tools(
+                    rest,
+                    {"name": "Echo", "provider": "openai", "model": "gpt-4o-mini"},
+                    {"name": "Echo API", "base_url": echo_api.url, **auth},
+                    {
                         "name": "echo",
                         "path": "/echo",
-                        "input_schema": {
-                            "type": "object",
-                            "properties": {"q": {"type": "string"}},
-                        },
+                        "input_schema": {"type": "object", "properties": {"q": {"type": "string"}}},
                     },
                 )
-                assert tool.status_code == 201, tool.text
                 async with open_playground(url, agent["id"], OWNER_A.api_key) as pg:
                     frames = await pg.turn("Echo please")
                 conversation_id = frames[0]["conversation_id"]

@@ -30,6 +30,7 @@ from tests.conftest import OWNER_A
 from tests.fakes.http_tool_server import FakeToolServer, json_reply
 from tests.playground.conftest import (  # noqa: F401 (fixtures)
     ModelChoice,
+    add_integration,
     open_playground,
     server_url,
     use_model,
@@ -336,14 +337,11 @@ async def test_a_stored_key_with_leading_zero_octets_is_a_coded_error_not_a_500(
 async def tool_with_prompt(
     client: httpx.AsyncClient, agent_id: uuid.UUID, api_url: str, **prompt: str
 ) -> dict[str, Any]:
-    integration = await client.post(
-        f"{AGENTS}/{agent_id}/integrations",
-        json={"name": "Local API", "base_url": api_url, "auth_type": "none"},
-    )
-    assert integration.status_code == 201, integration.text
-    tool = await client.post(
-        f"/api/v1/integrations/{integration.json()['id']}/tools",
-        json={
+    [tool] = await add_integration(
+        client,
+        agent_id,
+        {"name": "Local API", "base_url": api_url, "auth_type": "none"},
+        {
             "name": "lookup",
             "description": "Look something up",
             "method": "GET",
@@ -352,9 +350,7 @@ async def tool_with_prompt(
             **prompt,
         },
     )
-    assert tool.status_code == 201, tool.text
-    body: dict[str, Any] = tool.json()
-    return body
+    return tool
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.server import HttpError
 from tests.llm.test_model_egress_api import (  # noqa: F401 (fixtures)
     Swap,
-    canary,
     run_models,
     save_guard,
     stored_agent,

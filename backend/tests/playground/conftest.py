@@ -1,5 +1,6 @@
-"""A real uvicorn server on 127.0.0.1 serving the test app, a WebSocket client for it, and a
-fixture to choose the model and tools the playground's runs get."""
+"""A real uvicorn server on 127.0.0.1 serving the test app, a WebSocket client for it, a
+fixture to choose the model and tools the playground's runs get, and helpers for end-to-end
+turns (an app of its own pointed at a fake vendor server, an agent with HTTP tools over REST)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,21 @@ import contextlib
 import json
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
+from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection, connect
 
+from app.config import Settings
 from app.llm.base import Model
+from app.main import create_app
 from app.tools.base import Tool
+from tests.conftest import OWNER_A, make_client, make_settings
 
 # A hang guard, not a timing assertion: a frame that never comes fails the test here.
 FRAME_WAIT_S = 10
@@ -112,3 +119,57 @@ def use_model(app: FastAPI) -> Iterator[ModelChoice]:
 
     yield choose
     app.state.model_factory, app.state.tool_factory = saved
+
+
+# -- end-to-end turns ----------------------------------------------------------------------------
+
+
+def live_app(settings: Settings, data_dir: Path, **values: object) -> FastAPI:
+    """An app of its own on the suite's database: its tools may call 127.0.0.1 and a model call
+    is not retried. `values` point it at a fake vendor server (base URL and key)."""
+    return create_app(
+        make_settings(
+            settings.resolved_database_url,
+            data_dir,
+            tool_allowed_private_hosts="127.0.0.1",
+            llm_max_retries=0,
+            **values,
+        )
+    )
+
+
+@contextlib.asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[tuple[str, httpx.AsyncClient]]:
+    """Start `app` and serve it on 127.0.0.1: its ws:// base URL and a REST client as owner A."""
+    async with (
+        LifespanManager(app),
+        serve(app) as url,
+        make_client(app, OWNER_A.api_key) as rest,
+    ):
+        yield url, rest
+
+
+async def add_integration(
+    rest: httpx.AsyncClient, agent_id: Any, integration: dict[str, Any], *tools: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Create an integration of the agent and its tools over REST (each must be created)."""
+    created = await rest.post(f"/api/v1/agents/{agent_id}/integrations", json=integration)
+    assert created.status_code == 201, created.text
+    made = []
+    for body in tools:
+        tool = await rest.post(f"/api/v1/integrations/{created.json()['id']}/tools", json=body)
+        assert tool.status_code == 201, tool.text
+        made.append(tool.json())
+    return made
+
+
+async def agent_with_tools(
+    rest: httpx.AsyncClient,
+    agent: dict[str, Any],
+    integration: dict[str, Any],
+    *tools: dict[str, Any],
+) -> dict[str, Any]:
+    """Create an agent, then one integration of it with `tools`: the agent as the API returns it."""
+    created: dict[str, Any] = (await rest.post("/api/v1/agents", json=agent)).json()
+    await add_integration(rest, created["id"], integration, *tools)
+    return created

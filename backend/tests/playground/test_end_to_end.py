@@ -8,17 +8,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from pydantic import SecretStr
 
 from app.config import Settings
-from app.main import create_app
-from tests.conftest import OWNER_A, make_client, make_settings
+from tests.conftest import OWNER_A
 from tests.fakes.http_tool_server import FakeToolServer, json_reply
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.server import Call, Reply, Text
-from tests.playground.conftest import open_playground, serve
+from tests.playground.conftest import agent_with_tools, live_app, open_playground, running
 
 TOOL_TOKEN = "tool-bearer-token-5f4e3d2c"
 OPENAI_KEY = "sk-e2e-openai-key-9a8b7c"
@@ -34,45 +32,28 @@ async def test_script_chats_with_an_agent_whose_tool_calls_a_local_api(
             Reply([Text("It is "), Text("21C in Paris.")]),
         ]
         async with FakeOpenAI(script) as llm:
-            e2e = create_app(
-                make_settings(
-                    settings.resolved_database_url,
-                    tmp_data_dir,
-                    tool_allowed_private_hosts="127.0.0.1",
-                    openai_api_key=SecretStr(OPENAI_KEY),
-                    openai_base_url=f"{llm.base_url}/v1",
-                    llm_max_retries=0,
-                )
+            e2e = live_app(
+                settings,
+                tmp_data_dir,
+                openai_api_key=SecretStr(OPENAI_KEY),
+                openai_base_url=f"{llm.base_url}/v1",
             )
-            async with (
-                LifespanManager(e2e),
-                serve(e2e) as url,
-                make_client(e2e, OWNER_A.api_key) as rest,
-            ):
-                agent = (
-                    await rest.post(
-                        "/api/v1/agents",
-                        json={
-                            "name": "Weather",
-                            "system_prompt": "Use the weather tool.",
-                            "provider": "openai",
-                            "model": "gpt-4o-mini",
-                        },
-                    )
-                ).json()
-                integration = await rest.post(
-                    f"/api/v1/agents/{agent['id']}/integrations",
-                    json={
+            async with running(e2e) as (url, rest):
+                agent = await agent_with_tools(
+                    rest,
+                    {
+                        "name": "Weather",
+                        "system_prompt": "Use the weather tool.",
+                        "provider": "openai",
+                        "model": "gpt-4o-mini",
+                    },
+                    {
                         "name": "Weather API",
                         "base_url": api.url,
                         "auth_type": "bearer",
                         "secrets": {"token": TOOL_TOKEN},
                     },
-                )
-                assert integration.status_code == 201, integration.text
-                tool = await rest.post(
-                    f"/api/v1/integrations/{integration.json()['id']}/tools",
-                    json={
+                    {
                         "name": "get_weather",
                         "description": "Current weather in a city",
                         "path": "/weather/{city}",
@@ -83,7 +64,6 @@ async def test_script_chats_with_an_agent_whose_tool_calls_a_local_api(
                         },
                     },
                 )
-                assert tool.status_code == 201, tool.text
 
                 async with open_playground(url, agent["id"], OWNER_A.api_key) as pg:
                     frames = await pg.turn("Weather in Paris?")

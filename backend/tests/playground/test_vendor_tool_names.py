@@ -11,17 +11,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from pydantic import SecretStr
 
 from app.config import Settings
-from app.main import create_app
-from tests.conftest import OWNER_A, make_client, make_settings
+from tests.conftest import OWNER_A
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.http_tool_server import FakeToolServer, json_reply
 from tests.fakes.server import Call, Reply, Text
-from tests.playground.conftest import open_playground, serve
+from tests.playground.conftest import agent_with_tools, live_app, open_playground, running
 
 SCHEMA = {
     "type": "object",
@@ -43,45 +41,23 @@ async def test_a_renamed_property_reaches_the_tool_by_its_real_name(
             Reply([Text("You have 3 messages.")]),
         ]
         async with FakeAnthropic(script) as llm:
-            e2e = create_app(
-                make_settings(
-                    settings.resolved_database_url,
-                    tmp_data_dir,
-                    tool_allowed_private_hosts="127.0.0.1",
-                    anthropic_api_key=SecretStr("sk-ant-e2e-key"),
-                    anthropic_base_url=llm.base_url,
-                    llm_max_retries=0,
-                )
+            e2e = live_app(
+                settings,
+                tmp_data_dir,
+                anthropic_api_key=SecretStr("sk-ant-e2e-key"),
+                anthropic_base_url=llm.base_url,
             )
-            async with (
-                LifespanManager(e2e),
-                serve(e2e) as url,
-                make_client(e2e, OWNER_A.api_key) as rest,
-            ):
-                agent = (
-                    await rest.post(
-                        "/api/v1/agents",
-                        json={
-                            "name": "Mail",
-                            "provider": "anthropic",
-                            "model": "claude-sonnet-4-6",
-                        },
-                    )
-                ).json()
-                integration = await rest.post(
-                    f"/api/v1/agents/{agent['id']}/integrations",
-                    json={"name": "Gmail", "base_url": api.url},
-                )
-                assert integration.status_code == 201, integration.text
-                tool = await rest.post(
-                    f"/api/v1/integrations/{integration.json()['id']}/tools",
-                    json={
+            async with running(e2e) as (url, rest):
+                agent = await agent_with_tools(
+                    rest,
+                    {"name": "Mail", "provider": "anthropic", "model": "claude-sonnet-4-6"},
+                    {"name": "Gmail", "base_url": api.url},
+                    {
                         "name": "list_messages",
                         "path": "/gmail/v1/users/{userId}/messages",
                         "input_schema": SCHEMA,
                     },
                 )
-                assert tool.status_code == 201, tool.text
                 async with open_playground(url, agent["id"], OWNER_A.api_key) as pg:
                     frames = await pg.turn("How many messages?")
                 conversation_id = frames[0]["conversation_id"]

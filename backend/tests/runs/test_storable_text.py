@@ -8,19 +8,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import httpx
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from pydantic import SecretStr
 
 from app.config import Settings
-from app.main import create_app
 from app.storable import storable
-from tests.conftest import OWNER_A, make_client, make_settings
+from tests.conftest import OWNER_A
 from tests.fakes.http_tool_server import FakeToolServer
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.server import Call, Reply, Text
-from tests.playground.conftest import open_playground, serve
+from tests.playground.conftest import agent_with_tools, live_app, open_playground, running
 
 BAD = "\x00"
 LONE = "\ud800"
@@ -43,14 +40,6 @@ def text_reply(body: bytes, content_type: str) -> Any:
     return lambda r: (200, {"Content-Type": content_type}, body)
 
 
-async def add_tool(rest: httpx.AsyncClient, integration_id: str, name: str, path: str) -> None:
-    tool = await rest.post(
-        f"/api/v1/integrations/{integration_id}/tools",
-        json={"name": name, "method": "GET", "path": path},
-    )
-    assert tool.status_code == 201, tool.text
-
-
 async def test_a_turn_with_nul_and_lone_surrogates_completes_and_is_stored(
     app: FastAPI, settings: Settings, tmp_data_dir: Path
 ) -> None:
@@ -64,34 +53,20 @@ async def test_a_turn_with_nul_and_lone_surrogates_completes_and_is_stored(
         api.route("GET", "/json", text_reply(b'{"note": "a\\u0000b"}', "application/json"))
         api.route("GET", "/text", text_reply(b"raw\x00bytes", "text/plain"))
         async with FakeOpenAI(script) as llm:
-            e2e = create_app(
-                make_settings(
-                    settings.resolved_database_url,
-                    tmp_data_dir,
-                    tool_allowed_private_hosts="127.0.0.1",
-                    openai_api_key=SecretStr("sk-storable-test"),
-                    openai_base_url=f"{llm.base_url}/v1",
-                    llm_max_retries=0,
-                )
+            e2e = live_app(
+                settings,
+                tmp_data_dir,
+                openai_api_key=SecretStr("sk-storable-test"),
+                openai_base_url=f"{llm.base_url}/v1",
             )
-            async with (
-                LifespanManager(e2e),
-                serve(e2e) as url,
-                make_client(e2e, OWNER_A.api_key) as rest,
-            ):
-                agent = (
-                    await rest.post(
-                        "/api/v1/agents",
-                        json={"name": "Echo", "provider": "openai", "model": "gpt-4o-mini"},
-                    )
-                ).json()
-                integration = await rest.post(
-                    f"/api/v1/agents/{agent['id']}/integrations",
-                    json={"name": "Local", "base_url": api.url},
+            async with running(e2e) as (url, rest):
+                agent = await agent_with_tools(
+                    rest,
+                    {"name": "Echo", "provider": "openai", "model": "gpt-4o-mini"},
+                    {"name": "Local", "base_url": api.url},
+                    {"name": "get_json", "method": "GET", "path": "/json"},
+                    {"name": "get_text", "method": "GET", "path": "/text"},
                 )
-                assert integration.status_code == 201, integration.text
-                await add_tool(rest, integration.json()["id"], "get_json", "/json")
-                await add_tool(rest, integration.json()["id"], "get_text", "/text")
 
                 async with open_playground(url, agent["id"], OWNER_A.api_key) as pg:
                     frames = await pg.turn("Weather?")
