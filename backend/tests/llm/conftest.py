@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pytest
+from pydantic import SecretStr
 
 from app.config import Settings
 from app.llm.base import Model, ModelSettings, StreamEvent, ToolSpec
@@ -29,6 +30,22 @@ WEATHER = ToolSpec(
     input_schema={"type": "object", "properties": {"city": {"type": "string"}}},
 )
 HELLO: list[Message] = [UserMessage(content="Hello")]
+
+
+def llm_settings(**values: object) -> Settings:
+    """Settings with no vendor key or base URL from the environment and retries that do not
+    wait; `values` override."""
+    base: dict[str, object] = {
+        "openai_api_key": SecretStr(""),
+        "anthropic_api_key": SecretStr(""),
+        "google_api_key": SecretStr(""),
+        "openai_base_url": "",
+        "anthropic_base_url": "",
+        "google_gemini_base_url": "",
+        "llm_retry_base_delay_s": 0.0,
+    }
+    base.update(values)
+    return Settings(_env_file=None, **base)  # type: ignore[arg-type]
 
 
 def local_egress(allow: str = "127.0.0.1") -> ModelEgress:

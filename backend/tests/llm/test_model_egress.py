@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from app.config import Settings
 from app.llm.base import Model, TextDelta
 from app.llm.errors import LLMError, ProviderEgressBlocked, ProviderUnavailable
 from app.llm.providers.anthropic import AnthropicModel
@@ -29,7 +28,7 @@ from app.tools.egress import EgressGuard, Resolver
 from app.tools.egress_transport import GuardedTransport, ModelEgress
 from tests.canary import Canary, RecordingBackend2, canary_on
 from tests.fakes.server import HttpError, Reply, Step, Text
-from tests.llm.conftest import collect, fake_server
+from tests.llm.conftest import collect, fake_server, llm_settings
 from tests.tools.conftest import fake_resolver
 
 PROVIDERS = ("openai", "anthropic", "google", "openai_compatible")
@@ -71,20 +70,9 @@ def make_factory(
     keys: KeySource | None = None,
     **settings: Any,
 ) -> ModelFactory:
-    values: dict[str, Any] = {
-        "tool_allowed_private_hosts": ",".join(allow),
-        "openai_api_key": SecretStr(""),
-        "anthropic_api_key": SecretStr(""),
-        "google_api_key": SecretStr(""),
-        "openai_base_url": "",
-        "anthropic_base_url": "",
-        "google_gemini_base_url": "",
-        # Retries on, without waiting: a refusal must not be retried into a connection.
-        "llm_max_retries": 3,
-        "llm_retry_base_delay_s": 0.0,
-        **settings,
-    }
-    config = Settings(_env_file=None, **values)  # type: ignore[arg-type]
+    # Retries on, without waiting: a refusal must not be retried into a connection.
+    values = {"tool_allowed_private_hosts": ",".join(allow), "llm_max_retries": 3, **settings}
+    config = llm_settings(**values)
     guard = EgressGuard(config, resolver=resolver or fake_resolver({}))
     return ModelFactory(config, ModelEgress(guard, network_backend=backend), keys=keys)
 

@@ -15,7 +15,7 @@ from app.llm.providers.openai import OpenAIModel
 from app.llm.registry import close_clients, list_providers
 from app.llm.registry import get_model as registry_get_model
 from tests.fakes.server import Reply, Text
-from tests.llm.conftest import HELLO, LOCAL, collect, fake_server
+from tests.llm.conftest import HELLO, LOCAL, collect, fake_server, llm_settings
 
 
 def get_model(
@@ -30,20 +30,6 @@ def get_model(
     return registry_get_model(
         provider, model, settings=settings, egress=LOCAL, api_key=api_key, base_url=base_url
     )
-
-
-def make_settings(**values: object) -> Settings:
-    base: dict[str, object] = {
-        "openai_api_key": SecretStr(""),
-        "anthropic_api_key": SecretStr(""),
-        "google_api_key": SecretStr(""),
-        "openai_base_url": "",
-        "anthropic_base_url": "",
-        "google_gemini_base_url": "",
-        "llm_retry_base_delay_s": 0.0,
-    }
-    base.update(values)
-    return Settings(_env_file=None, **base)  # type: ignore[arg-type]
 
 
 def url_for(vendor: str, base_url: str) -> str:
@@ -61,7 +47,7 @@ def test_a_provider_without_a_key_names_the_env_var_and_the_workspace_setting(
     vendor: str,
 ) -> None:
     with pytest.raises(ProviderAuthError) as caught:
-        get_model(vendor, "some-model", settings=make_settings())
+        get_model(vendor, "some-model", settings=llm_settings())
     assert ENV[vendor][2] in caught.value.message
     assert "Provider keys" in caught.value.message
     assert caught.value.provider == vendor
@@ -70,7 +56,7 @@ def test_a_provider_without_a_key_names_the_env_var_and_the_workspace_setting(
 async def test_the_environment_key_and_base_url_are_used(vendor: str) -> None:
     key_field, url_field, _ = ENV[vendor]
     async with fake_server(vendor, [Reply([Text("from env")])]) as fake:
-        settings = make_settings(
+        settings = llm_settings(
             **{key_field: SecretStr("env-key-1234"), url_field: url_for(vendor, fake.base_url)}
         )
         events = await collect(get_model(vendor, "m", settings=settings))
@@ -81,7 +67,7 @@ async def test_the_environment_key_and_base_url_are_used(vendor: str) -> None:
 async def test_a_key_and_base_url_given_per_call_win_over_the_settings(vendor: str) -> None:
     key_field, url_field, _ = ENV[vendor]
     # The settings point at a port nobody listens on, with another key.
-    settings = make_settings(**{key_field: SecretStr("env-key"), url_field: "http://127.0.0.1:9"})
+    settings = llm_settings(**{key_field: SecretStr("env-key"), url_field: "http://127.0.0.1:9"})
     async with fake_server(vendor, [Reply([Text("from workspace")])]) as fake:
         model = get_model(
             vendor,
@@ -96,7 +82,7 @@ async def test_a_key_and_base_url_given_per_call_win_over_the_settings(vendor: s
 
 
 async def test_openai_compatible_needs_a_base_url_and_no_key() -> None:
-    settings = make_settings(openai_api_key=SecretStr("sk-real-openai-key"))
+    settings = llm_settings(openai_api_key=SecretStr("sk-real-openai-key"))
     with pytest.raises(ProviderBadRequest) as caught:
         get_model("openai_compatible", "llama3.1", settings=settings)
     assert "base_url" in caught.value.message
@@ -123,14 +109,14 @@ async def test_openai_compatible_needs_a_base_url_and_no_key() -> None:
 def test_bad_choices_are_bad_requests_saying_what_to_fix(
     provider: str, model: str, base_url: str | None, expected: str
 ) -> None:
-    settings = make_settings(openai_api_key=SecretStr("k"))
+    settings = llm_settings(openai_api_key=SecretStr("k"))
     with pytest.raises(ProviderBadRequest) as caught:
         get_model(provider, model, settings=settings, base_url=base_url)
     assert expected in caught.value.message
 
 
 def test_sdk_clients_are_reused_per_key_and_server_with_sdk_retries_off() -> None:
-    settings = make_settings(openai_api_key=SecretStr("key-a"), google_api_key=SecretStr("key-g"))
+    settings = llm_settings(openai_api_key=SecretStr("key-a"), google_api_key=SecretStr("key-g"))
     first = get_model("openai", "gpt-4o", settings=settings)
     second = get_model("openai", "gpt-4o-mini", settings=settings)
     other_key = get_model("openai", "gpt-4o", settings=settings, api_key="key-b")
@@ -148,7 +134,7 @@ def test_sdk_clients_are_reused_per_key_and_server_with_sdk_retries_off() -> Non
 
 
 def test_list_providers_reports_how_each_is_configured() -> None:
-    settings = make_settings(anthropic_api_key=SecretStr("sk-ant-secret-value"))
+    settings = llm_settings(anthropic_api_key=SecretStr("sk-ant-secret-value"))
     infos = {p.name: p for p in list_providers(settings, frozenset({"google"}))}
     assert set(infos) == {"anthropic", "openai", "openai_compatible", "google"}
     assert (infos["anthropic"].configured, infos["anthropic"].configured_via) == (
@@ -167,7 +153,7 @@ def test_list_providers_reports_how_each_is_configured() -> None:
 
 
 async def test_close_clients_closes_the_pools_and_later_calls_get_new_ones() -> None:
-    settings = make_settings(openai_api_key=SecretStr("key-close"))
+    settings = llm_settings(openai_api_key=SecretStr("key-close"))
     before = get_model("openai", "gpt-4o", settings=settings)
     assert isinstance(before, OpenAIModel)
     await close_clients()
@@ -180,7 +166,7 @@ async def test_close_clients_closes_the_pools_and_later_calls_get_new_ones() -> 
 def test_each_event_loop_gets_its_own_clients() -> None:
     """A pool's connections belong to one loop: a CLI running asyncio.run twice must not
     reuse the first (closed) loop's client."""
-    settings = make_settings(openai_api_key=SecretStr("key-loops"))
+    settings = llm_settings(openai_api_key=SecretStr("key-loops"))
 
     async def two_models() -> tuple[object, object]:
         first = get_model("openai", "gpt-4o", settings=settings)
