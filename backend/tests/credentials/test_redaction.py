@@ -37,7 +37,7 @@ from tests.fakes.http_tool_server import Reply as ReplyTuple
 from tests.fakes.oauth_server import FakeOAuthServer
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.server import Call, Reply, Text
-from tests.playground.conftest import agent_with_tools, live_app, open_playground, running
+from tests.playground.conftest import agent_with_tools, live_app, recorded_turn, running
 from tests.runs.helpers import create_agent
 from tests.runs.test_runner import collect, conversation_of
 from tests.tools.conftest import GuardFactory, make_guard, oauth_server  # noqa: F401 (fixtures)
@@ -306,13 +306,9 @@ async def test_an_echoed_secret_reaches_no_frame_message_trace_log_or_model(
                         "input_schema": {"type": "object", "properties": {"q": {"type": "string"}}},
                     },
                 )
-                async with open_playground(url, agent["id"], OWNER_A.api_key) as pg:
-                    frames = await pg.turn("Echo please")
-                conversation_id = frames[0]["conversation_id"]
-                messages = (
-                    await rest.get(f"/api/v1/conversations/{conversation_id}/messages")
-                ).json()
-                traces = (await rest.get(f"/api/v1/conversations/{conversation_id}/traces")).json()
+                frames, messages, traces = await recorded_turn(
+                    url, rest, agent["id"], "Echo please"
+                )
         model_requests = llm.bodies()
 
     # The tool really sent the secret, and the server really echoed it back.

@@ -149,6 +149,21 @@ async def running(app: FastAPI) -> AsyncIterator[tuple[str, httpx.AsyncClient]]:
         yield url, rest
 
 
+async def recorded_turn(
+    url: str, rest: httpx.AsyncClient, agent_id: Any, content: str
+) -> tuple[list[dict[str, Any]], Any, Any]:
+    """One playground turn as owner A: its frames, then the conversation's stored messages and
+    traces as the API returns them (each read must answer 200)."""
+    async with open_playground(url, agent_id, OWNER_A.api_key) as pg:
+        frames = await pg.turn(content)
+    conversation_id = frames[0]["conversation_id"]
+    messages = await rest.get(f"/api/v1/conversations/{conversation_id}/messages")
+    assert messages.status_code == 200, messages.text
+    traces = await rest.get(f"/api/v1/conversations/{conversation_id}/traces")
+    assert traces.status_code == 200, traces.text
+    return frames, messages.json(), traces.json()
+
+
 async def add_integration(
     rest: httpx.AsyncClient, agent_id: Any, integration: dict[str, Any], *tools: dict[str, Any]
 ) -> list[dict[str, Any]]:

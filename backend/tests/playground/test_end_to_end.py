@@ -12,11 +12,10 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from app.config import Settings
-from tests.conftest import OWNER_A
 from tests.fakes.http_tool_server import FakeToolServer, json_reply
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.server import Call, Reply, Text
-from tests.playground.conftest import agent_with_tools, live_app, open_playground, running
+from tests.playground.conftest import agent_with_tools, live_app, recorded_turn, running
 
 TOOL_TOKEN = "tool-bearer-token-5f4e3d2c"
 OPENAI_KEY = "sk-e2e-openai-key-9a8b7c"
@@ -65,13 +64,9 @@ async def test_script_chats_with_an_agent_whose_tool_calls_a_local_api(
                     },
                 )
 
-                async with open_playground(url, agent["id"], OWNER_A.api_key) as pg:
-                    frames = await pg.turn("Weather in Paris?")
-                conversation_id = frames[0]["conversation_id"]
-                messages = (
-                    await rest.get(f"/api/v1/conversations/{conversation_id}/messages")
-                ).json()
-                traces = (await rest.get(f"/api/v1/conversations/{conversation_id}/traces")).json()
+                frames, messages, traces = await recorded_turn(
+                    url, rest, agent["id"], "Weather in Paris?"
+                )
 
     kinds = [(f["type"], f.get("delta") or f.get("tool_name")) for f in frames]
     assert kinds == [

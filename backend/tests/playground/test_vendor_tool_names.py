@@ -15,11 +15,10 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from app.config import Settings
-from tests.conftest import OWNER_A
 from tests.fakes.anthropic_server import FakeAnthropic
 from tests.fakes.http_tool_server import FakeToolServer, json_reply
 from tests.fakes.server import Call, Reply, Text
-from tests.playground.conftest import agent_with_tools, live_app, open_playground, running
+from tests.playground.conftest import agent_with_tools, live_app, recorded_turn, running
 
 SCHEMA = {
     "type": "object",
@@ -58,13 +57,9 @@ async def test_a_renamed_property_reaches_the_tool_by_its_real_name(
                         "input_schema": SCHEMA,
                     },
                 )
-                async with open_playground(url, agent["id"], OWNER_A.api_key) as pg:
-                    frames = await pg.turn("How many messages?")
-                conversation_id = frames[0]["conversation_id"]
-                messages = (
-                    await rest.get(f"/api/v1/conversations/{conversation_id}/messages")
-                ).json()
-                traces = (await rest.get(f"/api/v1/conversations/{conversation_id}/traces")).json()
+                frames, messages, traces = await recorded_turn(
+                    url, rest, agent["id"], "How many messages?"
+                )
 
     assert [f["type"] for f in frames] == [
         "conversation_started",

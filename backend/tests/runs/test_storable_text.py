@@ -13,11 +13,10 @@ from pydantic import SecretStr
 
 from app.config import Settings
 from app.storable import storable
-from tests.conftest import OWNER_A
 from tests.fakes.http_tool_server import FakeToolServer
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.server import Call, Reply, Text
-from tests.playground.conftest import agent_with_tools, live_app, open_playground, running
+from tests.playground.conftest import agent_with_tools, live_app, recorded_turn, running
 
 BAD = "\x00"
 LONE = "\ud800"
@@ -68,11 +67,7 @@ async def test_a_turn_with_nul_and_lone_surrogates_completes_and_is_stored(
                     {"name": "get_text", "method": "GET", "path": "/text"},
                 )
 
-                async with open_playground(url, agent["id"], OWNER_A.api_key) as pg:
-                    frames = await pg.turn("Weather?")
-                conversation_id = frames[0]["conversation_id"]
-                messages = await rest.get(f"/api/v1/conversations/{conversation_id}/messages")
-                traces = await rest.get(f"/api/v1/conversations/{conversation_id}/traces")
+                frames, messages, traces = await recorded_turn(url, rest, agent["id"], "Weather?")
 
     # The user saw the whole answer as it streamed, and the turn completed.
     assert frames[-1]["type"] == "message_complete", frames[-1]
@@ -81,8 +76,7 @@ async def test_a_turn_with_nul_and_lone_surrogates_completes_and_is_stored(
     results = [f for f in frames if f["type"] == "tool_use_complete"]
     assert [r["is_error"] for r in results] == [False, False]
 
-    assert messages.status_code == 200, messages.text
-    items = messages.json()["items"]
+    items = messages["items"]
     assert [m["role"] for m in items] == ["user", "assistant", "tool", "tool", "assistant"]
     assert items[-1]["content"] == "It is 21C\ufffd in Paris\ufffd."
     assert items[-1]["status"] == "complete"
@@ -90,8 +84,7 @@ async def test_a_turn_with_nul_and_lone_surrogates_completes_and_is_stored(
     assert tools["get_json"]["metadata"]["result"] == {"note": "a\ufffdb"}
     assert tools["get_text"]["content"] == "raw\ufffdbytes"
 
-    assert traces.status_code == 200, traces.text
-    [run] = traces.json()["items"]
+    [run] = traces["items"]
     kinds = [c["kind"] for c in run["children"]]
     assert kinds == ["llm_call", "tool_call", "tool_call", "llm_call"]
     assert storable(run) == run  # no NUL or lone surrogate anywhere in the stored trace
